@@ -1,0 +1,5 @@
+# shadow-mmu/shadow-mmu.mk - sources of shadow-mmu/ (see the top Makefile)
+HOST_SRCS += shadow-mmu/page-walk.c
+HOST_SRCS += shadow-mmu/soft-tlb.c
+UNIT_TESTS += test_page_walk
+UNIT_TESTS += test_soft_tlb

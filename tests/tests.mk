@@ -1,0 +1,1 @@
+# tests/tests.mk - sources of tests/ (see the top Makefile)
