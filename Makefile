@@ -1,0 +1,85 @@
+# Makefile - build, run and test the teaching VMM (see README.md).
+#
+# Everything lands in build/. Each folder lists its own sources in a small
+# fragment (vmm/vmm.mk, devices/devices.mk, ...), one file per line; this
+# file holds the rules they share. Quiet by default; `make V=1` shows commands.
+
+BUILD    := build
+CC       := gcc
+CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -I. -MMD -MP
+LDLIBS   :=
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+# Filled in by the fragments.
+HOST_SRCS  :=       # host C code shared by the VMM and its unit tests
+VMM_MAIN   :=       # the VMM's main(), kept out of the unit tests
+UNIT_TESTS :=       # tests/unit/NAME.c -> build/tests/NAME
+
+all:
+
+include guest-os/guest-os.mk
+include devices/devices.mk
+include shadow-mmu/shadow-mmu.mk
+include vmm/vmm.mk
+include vmm/loader.mk
+include vmm/vmcs.mk
+include vmm/x86/x86-system.mk
+include tests/tests.mk
+
+# ---- dependencies: installed on first use, once ---------------------------
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): scripts/install-deps
+	$(Q)scripts/install-deps
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+# ---- host code ------------------------------------------------------------
+HOST_OBJS := $(HOST_SRCS:%.c=$(BUILD)/host/%.o)
+LIBVMM    := $(BUILD)/libvmm.a
+
+$(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBVMM): $(HOST_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---- unit tests -----------------------------------------------------------
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBVMM) | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIBVMM) -lcmocka $(LDLIBS) -o $@
+
+-include $(HOST_OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+.PHONY: all clean deps
+deps: $(DEPS_STAMP)
+clean:
+	rm -rf $(BUILD)
+
+# ---- running the guest ----------------------------------------------------
+QEMU_CMD = qemu-system-i386 -M pc -m 64 -display none -serial stdio \
+	-kernel $(KERNEL_ELF) -append "$(CMDLINE)" \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-drive file=$(DISK_IMG),if=none,id=d0,format=raw \
+	-device virtio-blk-pci,drive=d0,disable-modern=on
+
+# make run-qemu [CMDLINE="run=compute n=1000"]: the guest on the reference PC.
+.PHONY: run-qemu
+run-qemu: guest
+	@echo "Booting the guest on QEMU (the reference PC); Ctrl-A x quits."
+	-$(QEMU_CMD)
+
+# make run: boot the bundled guest. (Until the VMM runs it, on QEMU.)
+.PHONY: run
+run: run-qemu
