@@ -22,6 +22,9 @@ HOST_SRCS  :=       # host C code shared by the VMM and its unit tests
 VMM_MAIN   :=       # the VMM's main(), kept out of the unit tests
 UNIT_TESTS :=       # tests/unit/NAME.c -> build/tests/NAME
 
+# Defined before the fragments: their rules name it.
+LIBVMM   := $(BUILD)/libvmm.a
+
 all:
 
 include guest-os/guest-os.mk
@@ -31,6 +34,7 @@ include vmm/vmm.mk
 include vmm/loader.mk
 include vmm/vmcs.mk
 include vmm/x86/x86-system.mk
+include vmm/x86/x86.mk
 include tests/tests.mk
 
 # ---- dependencies: installed on first use, once ---------------------------
@@ -41,7 +45,6 @@ $(DEPS_STAMP): scripts/install-deps
 
 # ---- host code ------------------------------------------------------------
 HOST_OBJS := $(HOST_SRCS:%.c=$(BUILD)/host/%.o)
-LIBVMM    := $(BUILD)/libvmm.a
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	$(call say,CC,$<)

@@ -1,2 +1,16 @@
 # vmm/vmm.mk - sources of vmm/ (see the top Makefile)
 HOST_SRCS += vmm/guest-mem.c
+HOST_SRCS += vmm/vm.c
+HOST_SRCS += vmm/console.c
+HOST_SRCS += vmm/options.c
+HOST_SRCS += vmm/engine-interp.c
+UNIT_TESTS += test_options
+
+VMM_BIN := $(BUILD)/vmm
+VMM_MAIN := vmm/main.c
+
+$(VMM_BIN): $(VMM_MAIN) $(LIBVMM) | $(DEPS_STAMP)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(VMM_MAIN) $(LIBVMM) -o $@
+
+all: $(VMM_BIN)

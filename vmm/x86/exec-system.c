@@ -60,15 +60,17 @@ static int popf(struct x86_cpu *cpu, const struct x86_env *env, unsigned size)
 }
 
 /* int n, int3, into: through the IDT as a software interrupt, returning to
- * the next instruction. A refused gate (DPL < CPL) makes system.c record
- * #GP, which step.c delivers as a fault of this instruction. */
-static int soft_int(struct x86_cpu *cpu, const struct x86_env *env, uint8_t vector)
+ * the next instruction. system.c wants EIP at the int instruction itself:
+ * if the gate refuses (DPL < CPL), it delivers #GP as a fault of the int. */
+static int soft_int(struct x86_cpu *cpu, const struct x86_env *env, const struct x86_insn *in,
+                    uint8_t vector)
 {
-    enum x86_status s = x86_deliver_event(cpu, env, vector, X86_EVENT_SOFTWARE,
-                                          false, 0, cpu->eip);
-    if (s == X86_STEP_TRIPLE_FAULT)
+    uint32_t next = cpu->eip;
+    cpu->eip = next - in->len;
+    if (x86_deliver_event(cpu, env, vector, X86_EVENT_SOFTWARE, false, 0, next) ==
+        X86_STEP_TRIPLE_FAULT)
         return X86_EXEC_TRIPLE;
-    return cpu->exception.pending ? X86_EXEC_FAULT : X86_EXEC_EVENT;
+    return X86_EXEC_EVENT;
 }
 
 /* in/out with the port from an immediate or DX. */
@@ -182,11 +184,11 @@ int x86_exec_system(struct x86_cpu *cpu, const struct x86_env *env, const struct
     case 0x9D:
         return popf(cpu, env, size);
     case 0xCC:
-        return soft_int(cpu, env, X86_BP);
+        return soft_int(cpu, env, in, X86_BP);
     case 0xCD:
-        return soft_int(cpu, env, (uint8_t)in->imm);
+        return soft_int(cpu, env, in, (uint8_t)in->imm);
     case 0xCE:                          /* into */
-        return (cpu->eflags & X86_FLAG_OF) ? soft_int(cpu, env, X86_OF) : X86_EXEC_OK;
+        return (cpu->eflags & X86_FLAG_OF) ? soft_int(cpu, env, in, X86_OF) : X86_EXEC_OK;
     case 0xCF:
         return x86_iret(cpu, env, size == 4);
     case 0xE4 ... 0xE7: case 0xEC ... 0xEF:

@@ -1,0 +1,161 @@
+/*
+ * console.c - the guest's serial console on the VMM's terminal (chapter 2).
+ *
+ * In raw mode the terminal hands us every key as typed, Ctrl-C included, so
+ * the guest sees what the user types; the escape key Ctrl-A gives the user a
+ * way out (Ctrl-A x), as in QEMU. The terminal settings are restored on
+ * every way out of the process.
+ */
+#define _GNU_SOURCE
+#include "vmm/console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "devices/uart16550.h"
+
+#define ESCAPE_KEY 0x01                 /* Ctrl-A */
+
+static struct termios saved_termios;
+static bool raw_mode;
+static bool input_closed;
+static bool escape_pending;
+
+static uint8_t out_buf[4096];
+static size_t out_len;
+
+static uint8_t in_buf[256];
+static size_t in_len, in_pos;
+
+void console_restore(void)
+{
+    console_flush();
+    if (raw_mode) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+        raw_mode = false;
+    }
+}
+
+static void restore_and_die(int sig)
+{
+    console_restore();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void console_init(void)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
+        return;
+    struct termios raw = saved_termios;
+    cfmakeraw(&raw);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0)
+        return;
+    raw_mode = true;
+    atexit(console_restore);
+    signal(SIGTERM, restore_and_die);
+    signal(SIGHUP, restore_and_die);
+    signal(SIGINT, restore_and_die);
+    fprintf(stderr, "[serial console: Ctrl-A x quits, Ctrl-A h for help]\r\n");
+}
+
+void console_flush(void)
+{
+    size_t done = 0;
+    while (done < out_len) {
+        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;                      // stdout gone: drop the output, keep running
+        done += (size_t)n;
+    }
+    out_len = 0;
+}
+
+void console_output(void *opaque, uint8_t byte)
+{
+    (void)opaque;
+    out_buf[out_len++] = byte;
+    if (byte == '\n' || out_len == sizeof(out_buf))
+        console_flush();
+}
+
+void console_printf(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    console_flush();
+    for (char *p = msg; *p; p++) {
+        if (*p == '\n' && raw_mode)
+            fputc('\r', stderr);
+        fputc(*p, stderr);
+    }
+    fflush(stderr);
+}
+
+/* A key after Ctrl-A. Returns true for quit. */
+static bool escape_command(struct uart *uart, uint8_t key)
+{
+    switch (key) {
+    case 'x':
+    case 'X':
+        return true;
+    case 'a':
+    case ESCAPE_KEY:
+        uart_receive(uart, ESCAPE_KEY);
+        return false;
+    case 'c':
+        console_printf("\n[the monitor console arrives with chapter 7; not available yet]\n");
+        return false;
+    default:
+        console_printf("\n[Ctrl-A x  quit\n Ctrl-A a  send Ctrl-A to the guest\n"
+                       " Ctrl-A h  this help]\n");
+        return false;
+    }
+}
+
+bool console_poll(struct uart *uart)
+{
+    if (in_pos == in_len && !input_closed) {
+        struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+        if (poll(&p, 1, 0) > 0) {
+            ssize_t n = read(STDIN_FILENO, in_buf, sizeof(in_buf));
+            if (n > 0) {
+                in_len = (size_t)n;
+                in_pos = 0;
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                input_closed = true;    // end of input: the guest runs on
+            }
+        }
+    }
+    while (in_pos < in_len) {
+        uint8_t c = in_buf[in_pos];
+        if (raw_mode && escape_pending) {
+            escape_pending = false;
+            in_pos++;
+            if (escape_command(uart, c))
+                return true;
+            continue;
+        }
+        if (raw_mode && c == ESCAPE_KEY) {
+            escape_pending = true;
+            in_pos++;
+            continue;
+        }
+        if (!uart_receive(uart, c))
+            break;                      // FIFO full: try again later
+        in_pos++;
+    }
+    return false;
+}

@@ -1,0 +1,32 @@
+/*
+ * console.h - the VMM's side of the guest's serial console (chapter 2).
+ *
+ * Guest output (UART transmit) goes to stdout. Input comes from stdin: on a
+ * terminal in raw mode, with QEMU's escape key Ctrl-A (Ctrl-A x quits,
+ * Ctrl-A h helps, Ctrl-A a sends a Ctrl-A); from a pipe or file, byte by
+ * byte as the guest's UART can take them.
+ */
+#ifndef VMM_CONSOLE_H
+#define VMM_CONSOLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct uart;
+
+/* Put the terminal in raw mode if stdin is one; restored at exit, whatever
+ * the exit path (normal return, exit(), SIGINT/SIGTERM/SIGHUP). */
+void console_init(void);
+void console_restore(void);
+
+/* UART transmit callback: one byte of guest output. */
+void console_output(void *opaque, uint8_t byte);
+void console_flush(void);
+
+/* Feed waiting input to the UART. Returns true when the user asked to quit. */
+bool console_poll(struct uart *uart);
+
+/* A message from the VMM itself, on stderr, readable in raw mode too. */
+void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * engine-interp.c - the interpreter engine (chapter 2).
+ *
+ * Runs the guest one instruction at a time through the x86 executor
+ * (vmm/x86/), with a software MMU: every memory access looks in the software
+ * TLB, and on a miss walks the guest's page tables (shadow-mmu/page-walk.c)
+ * and fills the TLB. Port I/O goes to the device bus.
+ *
+ * Time is virtual and deterministic: the clock advances NS_PER_INSN per
+ * retired instruction, and a halted CPU skips straight to the next timer
+ * event. The PIT and rdtsc follow that clock, so two runs of the same guest
+ * print the same output after the same number of instructions.
+ *
+ * An interpreter has no VM exits, but the points where the VMM steps in are
+ * recorded under the SDM's exit reasons (I/O instruction, HLT, external
+ * interrupt, CR access, INVLPG), so its statistics compare with the other
+ * engines'.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shadow-mmu/page-walk.h"
+#include "shadow-mmu/soft-tlb.h"
+#include "vmm/console.h"
+#include "vmm/vm.h"
+#include "vmm/x86/x86.h"
+
+#define NS_PER_INSN 10                  /* a 100 MIPS virtual CPU */
+#define BATCH       2048                /* instructions between device updates */
+
+struct interp {
+    struct soft_tlb tlb;
+    struct x86_env  env;
+    uint64_t        halts_skipped_ns;
+};
+
+static struct interp *state_of(struct vm *vm)
+{
+    return vm->engine_state;
+}
+
+/* ---- the executor's view of memory, ports and time ---- */
+
+static uint8_t *interp_translate(void *ctx, uint32_t lin, unsigned acc,
+                                 struct x86_xlate_fault *f)
+{
+    struct vm *vm = ctx;
+    struct interp *in = state_of(vm);
+    unsigned pacc = ((acc & X86_ACC_WRITE) ? PW_ACC_WRITE : 0) |
+                    ((acc & X86_ACC_USER) ? PW_ACC_USER : 0);
+    uint8_t *host = tlb_lookup(&in->tlb, lin, pacc);
+    if (host)
+        return host;
+    struct pw_result w;
+    if (pw_walk(&vm->mem, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, lin, pacc, &w) < 0) {
+        f->page_fault = true;
+        f->error_code = w.error_code;
+        return NULL;
+    }
+    host = tlb_fill(&in->tlb, &vm->mem, &w, vm->cpu.cr0, vm->cpu.cr4);
+    if (!host) {
+        f->page_fault = false;          // not RAM: the executor goes to MMIO
+        f->gpa = w.gpa;
+    }
+    return host;
+}
+
+static uint32_t interp_mmio_read(void *ctx, uint32_t gpa, unsigned size)
+{
+    struct vm *vm = ctx;
+    uint32_t value = 0;
+    bus_mmio(&vm->bus, gpa, size, false, &value);
+    return value;
+}
+
+static void interp_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
+{
+    struct vm *vm = ctx;
+    bus_mmio(&vm->bus, gpa, size, true, &value);
+}
+
+/* Fill the exit-information fields of the software VMCS and count the exit. */
+static void record_exit(struct vm *vm, unsigned reason, uint64_t qualification, uint64_t t0)
+{
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_REASON, reason);
+    vmcs_set_exit_info(&vm->vmcs, EXIT_QUALIFICATION, qualification);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, vm->cpu.eip);
+    vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
+}
+
+/* The executor does not tell string or immediate forms apart here: the
+ * qualification says size, direction and port, which is what counts. */
+static uint64_t io_qualification(unsigned size, bool in, uint16_t port)
+{
+    struct vmcs_io_qual q = { .size = size, .in = in, .port = port };
+    return vmcs_io_qual_encode(&q);
+}
+
+static uint32_t interp_io_in(void *ctx, uint16_t port, unsigned size)
+{
+    struct vm *vm = ctx;
+    uint64_t t0 = exit_stats_now_ns();
+    uint32_t value = 0;
+    bus_pio(&vm->bus, port, size, false, &value);
+    record_exit(vm, EXIT_REASON_IO_INSTRUCTION,
+                io_qualification(size, true, port), t0);
+    return value;
+}
+
+static void interp_io_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
+{
+    struct vm *vm = ctx;
+    uint64_t t0 = exit_stats_now_ns();
+    bus_pio(&vm->bus, port, size, true, &value);
+    record_exit(vm, EXIT_REASON_IO_INSTRUCTION,
+                io_qualification(size, false, port), t0);
+}
+
+static void interp_flush_tlb(void *ctx)
+{
+    struct vm *vm = ctx;
+    uint64_t t0 = exit_stats_now_ns();
+    tlb_flush_all(&state_of(vm)->tlb);
+    record_exit(vm, EXIT_REASON_CR_ACCESS, 0, t0);
+}
+
+static void interp_invlpg(void *ctx, uint32_t lin)
+{
+    struct vm *vm = ctx;
+    uint64_t t0 = exit_stats_now_ns();
+    tlb_flush_page(&state_of(vm)->tlb, lin);
+    record_exit(vm, EXIT_REASON_INVLPG, lin, t0);
+}
+
+static uint64_t interp_rdtsc(void *ctx)
+{
+    struct vm *vm = ctx;
+    return vm->now_ns;                  // a 1 GHz time-stamp counter on virtual time
+}
+
+/* ---- the engine ---- */
+
+static int interp_init(struct vm *vm)
+{
+    struct interp *in = calloc(1, sizeof(*in));
+    if (!in)
+        return -1;
+    tlb_init(&in->tlb);
+    in->env = (struct x86_env){
+        .ctx = vm,
+        .translate = interp_translate,
+        .mmio_read = interp_mmio_read,
+        .mmio_write = interp_mmio_write,
+        .io_in = interp_io_in,
+        .io_out = interp_io_out,
+        .flush_tlb = interp_flush_tlb,
+        .invlpg = interp_invlpg,
+        .rdtsc = interp_rdtsc,
+    };
+    vm->engine_state = in;
+    return 0;
+}
+
+/* Give the CPU an interrupt from the PIC if it can take one now. */
+static enum x86_status maybe_interrupt(struct vm *vm, struct interp *in)
+{
+    if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
+        return X86_STEP_OK;
+    uint64_t t0 = exit_stats_now_ns();
+    int vector = pic_acknowledge(&vm->pic);
+    enum x86_status st = x86_external_interrupt(&vm->cpu, &in->env, (uint8_t)vector);
+    record_exit(vm, EXIT_REASON_EXTERNAL_INTERRUPT, 0, t0);
+    return st;
+}
+
+/* The CPU executed hlt: jump the clock to the next timer event. While the
+ * user may still type, wait a little in real time too, so that an idle
+ * shell does not spin the host CPU. Returns false if it can never wake. */
+static bool wait_for_event(struct vm *vm, struct interp *in)
+{
+    if (!(vm->cpu.eflags & X86_FLAG_IF))
+        return false;
+    uint64_t next = pit_next_event_ns(&vm->pit, vm->now_ns);
+    if (next == UINT64_MAX)
+        return false;
+    if (next > vm->now_ns) {
+        in->halts_skipped_ns += next - vm->now_ns;
+        uint64_t wait_ms = (next - vm->now_ns) / 1000000;
+        vm->now_ns = next;
+        if (wait_ms > 0) {
+            struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+            console_flush();
+            poll(&p, 1, wait_ms > 10 ? 10 : (int)wait_ms);
+        }
+    }
+    pit_update(&vm->pit, vm->now_ns);
+    return true;
+}
+
+static void report_triple_fault(struct vm *vm)
+{
+    const struct x86_cpu *c = &vm->cpu;
+    console_printf("vmm: triple fault: the guest CPU shut down\n"
+                   "  eip=0x%08x eflags=0x%08x cpl=%u cr0=0x%08x cr2=0x%08x cr3=0x%08x\n"
+                   "  eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x esp=0x%08x ebp=0x%08x\n",
+                   c->eip, c->eflags, c->cpl, c->cr0, c->cr2, c->cr3, c->gpr[X86_EAX],
+                   c->gpr[X86_EBX], c->gpr[X86_ECX], c->gpr[X86_EDX], c->gpr[X86_ESP],
+                   c->gpr[X86_EBP]);
+}
+
+static enum vm_stop interp_run(struct vm *vm)
+{
+    struct interp *in = state_of(vm);
+    uint64_t deadline = vm->config.timeout_s > 0
+        ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
+    for (unsigned batches = 0;; batches++) {
+        uint64_t start = vm->cpu.instructions;
+        for (int i = 0; i < BATCH; i++) {
+            enum x86_status st = maybe_interrupt(vm, in);
+            if (st == X86_STEP_OK)
+                st = x86_step(&vm->cpu, &in->env);
+            if (vm->debug_exit.requested)
+                return VM_STOP_POWEROFF;
+            if (st == X86_STEP_TRIPLE_FAULT) {
+                record_exit(vm, EXIT_REASON_TRIPLE_FAULT, 0, exit_stats_now_ns());
+                report_triple_fault(vm);
+                return VM_STOP_TRIPLE_FAULT;
+            }
+            if (st == X86_STEP_HALT) {
+                record_exit(vm, EXIT_REASON_HLT, 0, exit_stats_now_ns());
+                break;
+            }
+        }
+        vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
+        pit_update(&vm->pit, vm->now_ns);
+        if (vm->cpu.halted && !pic_has_interrupt(&vm->pic) && !wait_for_event(vm, in)) {
+            console_printf("vmm: the guest halted with interrupts disabled; nothing can wake it\n");
+            return VM_STOP_ERROR;
+        }
+        if (console_poll(&vm->uart))
+            return VM_STOP_QUIT;
+        if ((batches & 63) == 0) {
+            console_flush();
+            if (exit_stats_now_ns() > deadline)
+                return VM_STOP_TIMEOUT;
+        }
+    }
+}
+
+static void interp_get_state(struct vm *vm, struct x86_cpu *out)
+{
+    *out = vm->cpu;
+}
+
+static void interp_set_state(struct vm *vm, const struct x86_cpu *in)
+{
+    vm->cpu = *in;
+    tlb_flush_all(&state_of(vm)->tlb);
+}
+
+static void interp_print_stats(struct vm *vm, FILE *out)
+{
+    struct interp *in = state_of(vm);
+    fprintf(out, "tlb: hits %llu, misses %llu, flushes %llu, page flushes %llu\n",
+            (unsigned long long)in->tlb.hits, (unsigned long long)in->tlb.misses,
+            (unsigned long long)in->tlb.flushes, (unsigned long long)in->tlb.page_flushes);
+    fprintf(out, "virtual time: %.3f s (%.3f s skipped while halted)\n", vm->now_ns / 1e9,
+            in->halts_skipped_ns / 1e9);
+}
+
+static void interp_destroy(struct vm *vm)
+{
+    free(vm->engine_state);
+    vm->engine_state = NULL;
+}
+
+const struct engine interp_engine = {
+    .name = "interp",
+    .init = interp_init,
+    .run = interp_run,
+    .get_state = interp_get_state,
+    .set_state = interp_set_state,
+    .print_stats = interp_print_stats,
+    .destroy = interp_destroy,
+};

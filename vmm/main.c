@@ -1,0 +1,161 @@
+/*
+ * main.c - `vmm run`: build the machine, load the guest, pick the engine,
+ * run, report (chapter 2). The start-up order is all here, on purpose.
+ */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/console.h"
+#include "vmm/loader.h"
+#include "vmm/options.h"
+#include "vmm/vm.h"
+#include "vmm/x86/x86.h"
+
+#define VMM_VERSION "0.2 (chapter 2: the interpreter)"
+
+/* A file next to the vmm binary (the bundled guest lives in build/guest-os/). */
+static const char *beside_binary(const char *relative, char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return relative;
+    exe[n] = 0;
+    snprintf(buf, len, "%s/%s", dirname(exe), relative);
+    return buf;
+}
+
+/* Which engine runs: only interp is built so far (chapters 3-5 add the rest). */
+static const struct engine *choose_engine(const char *name)
+{
+    if (strcmp(name, "interp") == 0 || strcmp(name, "auto") == 0)
+        return &interp_engine;
+    fprintf(stderr, "vmm: the %s engine is not built yet (it arrives with chapter %s); "
+                    "use --engine interp\n", name, strcmp(name, "trap") == 0 ? "3" : "5");
+    return NULL;
+}
+
+static void print_stats(struct vm *vm, uint64_t host_ns)
+{
+    double secs = host_ns / 1e9;
+    uint64_t insns = vm->cpu.instructions;
+    fprintf(stderr, "\n--- statistics (%s engine) ---\n", vm->engine->name);
+    fprintf(stderr, "instructions: %llu in %.3f s host time: %.1f MIPS\n",
+            (unsigned long long)insns, secs, secs > 0 ? insns / secs / 1e6 : 0.0);
+    vm->engine->print_stats(vm, stderr);
+    exit_stats_print(&vm->exits, stderr);
+}
+
+static int write_json(struct vm *vm, const char *path, uint64_t host_ns)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    fprintf(f, "{\"engine\": \"%s\", \"instructions\": %llu, \"host_seconds\": %.6f, "
+               "\"virtual_seconds\": %.6f,\n \"exits\": ",
+            vm->engine->name, (unsigned long long)vm->cpu.instructions, host_ns / 1e9,
+            vm->now_ns / 1e9);
+    exit_stats_json(&vm->exits, f);
+    fprintf(f, "}\n");
+    return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    struct vmm_options opt;
+    char err[512];
+    switch (options_parse(argc, argv, &opt, err, sizeof(err))) {
+    case OPTIONS_HELP:
+        fputs(options_usage, stdout);
+        return 0;
+    case OPTIONS_VERSION:
+        printf("vmm %s\n", VMM_VERSION);
+        return 0;
+    case OPTIONS_ERROR:
+        fprintf(stderr, "vmm: %s\n", err);
+        return VMM_EXIT_USAGE;
+    case OPTIONS_RUN:
+        break;
+    }
+    if (opt.monitor || opt.gdb_port || opt.shadow) {
+        fprintf(stderr, "vmm: %s is not available yet (the monitor arrives with chapter 7, "
+                        "shadow paging with chapter 4)\n",
+                opt.monitor ? "--monitor" : opt.gdb_port ? "--gdb" : "--shadow");
+        return VMM_EXIT_UNAVAILABLE;
+    }
+    const struct engine *engine = choose_engine(opt.engine);
+    if (!engine)
+        return VMM_EXIT_UNAVAILABLE;
+
+    char guest_buf[PATH_MAX], disk_buf[PATH_MAX];
+    const char *guest = opt.guest;
+    const char *disk = opt.disk;
+    if (!guest) {
+        guest = beside_binary("guest-os/kernel.elf", guest_buf, sizeof(guest_buf));
+        if (!disk && !opt.no_disk)
+            disk = beside_binary("guest-os/disk.img", disk_buf, sizeof(disk_buf));
+    }
+
+    struct vm_config config = {
+        .mem_bytes = opt.mem_mib << 20,
+        .disk_path = disk,
+        .trace_exits = opt.trace_exits,
+        .timeout_s = opt.timeout_s,
+    };
+    static struct vm vm;
+    if (vm_create(&vm, &config, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        return VMM_EXIT_SETUP;
+    }
+    struct loader_result boot;
+    if (loader_load_file(&vm.mem, guest, opt.cmdline ? opt.cmdline : "", NULL, 0, &boot, err,
+                         sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        vm_destroy(&vm);
+        return VMM_EXIT_IMAGE;
+    }
+    x86_reset_multiboot(&vm.cpu, boot.entry, boot.info_addr);
+    vm.engine = engine;
+    if (engine->init(&vm) < 0) {
+        fprintf(stderr, "vmm: the %s engine could not start\n", engine->name);
+        return VMM_EXIT_UNAVAILABLE;
+    }
+
+    console_init();
+    enum vm_stop stop = engine->run(&vm);
+    console_restore();
+    uint64_t host_ns = exit_stats_now_ns() - vm.start_host_ns;
+
+    int status;
+    switch (stop) {
+    case VM_STOP_POWEROFF:
+        status = (int)(vm.debug_exit.code & 0xFF);
+        break;
+    case VM_STOP_TRIPLE_FAULT:
+        status = VMM_EXIT_GUEST_CRASH;
+        break;
+    case VM_STOP_TIMEOUT:
+        fprintf(stderr, "vmm: timeout: stopped the guest after %g s\n", opt.timeout_s);
+        status = VMM_EXIT_TIMEOUT;
+        break;
+    case VM_STOP_QUIT:
+        fprintf(stderr, "vmm: quit\n");
+        status = VMM_EXIT_QUIT;
+        break;
+    default:
+        status = VMM_EXIT_GUEST_CRASH;
+    }
+    if (opt.stats)
+        print_stats(&vm, host_ns);
+    if (opt.stats_json && write_json(&vm, opt.stats_json, host_ns) < 0)
+        status = status ? status : VMM_EXIT_SETUP;
+    vm_destroy(&vm);
+    return status;
+}

@@ -1,0 +1,189 @@
+/*
+ * options.c - parse the command line of `vmm run` (chapter 2).
+ *
+ * Hand-written rather than getopt_long so that every error names the option
+ * and says what was expected, and so that the parser is a pure function the
+ * unit tests can call.
+ */
+#include "vmm/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char options_usage[] =
+    "usage: vmm run [options] [GUEST.elf]\n"
+    "       vmm --help | --version\n"
+    "\n"
+    "Boot an i386 multiboot kernel (default: the bundled guest OS) on one of the\n"
+    "engines. The exit status is the guest's code from port 0xF4, or one of the\n"
+    "VMM's own statuses listed below.\n"
+    "\n"
+    "options:\n"
+    "  --engine NAME      interp, trap, kvm or auto (default auto: kvm where\n"
+    "                     hardware-assisted, else trap, else interp; only interp\n"
+    "                     is built so far)\n"
+    "  --mem MIB          guest RAM in MiB, 2..3072 (default 64)\n"
+    "  --disk FILE        raw disk image for virtio-blk (default: the bundled disk\n"
+    "                     with the bundled guest); --disk none for no disk\n"
+    "  --cmdline STR      kernel command line, e.g. \"run=compute n=100000\"\n"
+    "  --stats[=json[:FILE]]\n"
+    "                     print statistics at the end (to stderr); =json writes\n"
+    "                     them to FILE (default vmm-stats.json)\n"
+    "  --trace exits      print every VM exit to stderr\n"
+    "  --timeout SEC      stop the guest after SEC seconds (status 124)\n"
+    "  --monitor, --gdb PORT, --shadow vtlb|traced\n"
+    "                     arrive with the monitor and the trap engine; refused now\n"
+    "  -h, --help         this text\n"
+    "  --version          the version\n"
+    "\n"
+    "console: the guest's serial port is on stdin/stdout. On a terminal,\n"
+    "Ctrl-A x quits and Ctrl-A h helps; from a pipe, input is fed to the guest\n"
+    "and the run ends when the guest powers off.\n"
+    "\n"
+    "exit statuses of the VMM itself:\n"
+    "  120 bad command line        121 guest image cannot be loaded\n"
+    "  122 memory or disk setup    123 guest crashed (triple fault, dead halt)\n"
+    "  124 timeout                 125 engine or feature not available\n"
+    "  126 quit by the user\n";
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+    snprintf(err, errlen, fmt, arg);
+    return -1;
+}
+
+/* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
+static const char *option_value(int argc, char **argv, int *i, const char *name,
+                                char *err, size_t errlen)
+{
+    const char *arg = argv[*i];
+    size_t len = strlen(name);
+    if (arg[len] == '=')
+        return arg + len + 1;
+    if (*i + 1 >= argc) {
+        fail(err, errlen, "%s needs a value (see --help)", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_number(const char *s, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* True when arg is option name, alone or as name=value. */
+static bool is_option(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
+}
+
+static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char *err,
+                     size_t errlen)
+{
+    const char *arg = argv[*i];
+    const char *v;
+    double num;
+    if (is_option(arg, "--engine")) {
+        if (!(v = option_value(argc, argv, i, "--engine", err, errlen)))
+            return -1;
+        if (strcmp(v, "interp") && strcmp(v, "trap") && strcmp(v, "kvm") && strcmp(v, "auto"))
+            return fail(err, errlen, "--engine: unknown engine '%s' (interp, trap, kvm, auto)", v);
+        o->engine = v;
+    } else if (is_option(arg, "--mem")) {
+        if (!(v = option_value(argc, argv, i, "--mem", err, errlen)))
+            return -1;
+        if (parse_number(v, 2, 3072, &num) < 0 || num != (double)(uint64_t)num)
+            return fail(err, errlen, "--mem: '%s' is not a whole number of MiB in 2..3072", v);
+        o->mem_mib = (uint64_t)num;
+    } else if (is_option(arg, "--disk")) {
+        if (!(v = option_value(argc, argv, i, "--disk", err, errlen)))
+            return -1;
+        o->no_disk = strcmp(v, "none") == 0;
+        o->disk = o->no_disk ? NULL : v;
+    } else if (is_option(arg, "--cmdline")) {
+        if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
+            return -1;
+        o->cmdline = v;
+    } else if (strcmp(arg, "--stats") == 0) {
+        o->stats = true;
+    } else if (strncmp(arg, "--stats=", 8) == 0) {
+        if (strcmp(arg + 8, "json") == 0)
+            o->stats_json = "vmm-stats.json";
+        else if (strncmp(arg + 8, "json:", 5) == 0 && arg[13])
+            o->stats_json = arg + 13;
+        else
+            return fail(err, errlen, "--stats: '%s' is not json or json:FILE", arg + 8);
+    } else if (is_option(arg, "--trace")) {
+        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+            return -1;
+        if (strcmp(v, "exits") != 0)
+            return fail(err, errlen, "--trace: can trace 'exits', not '%s'", v);
+        o->trace_exits = true;
+    } else if (is_option(arg, "--timeout")) {
+        if (!(v = option_value(argc, argv, i, "--timeout", err, errlen)))
+            return -1;
+        if (parse_number(v, 0.001, 1e6, &num) < 0)
+            return fail(err, errlen, "--timeout: '%s' is not a number of seconds", v);
+        o->timeout_s = num;
+    } else if (is_option(arg, "--shadow")) {
+        if (!(v = option_value(argc, argv, i, "--shadow", err, errlen)))
+            return -1;
+        if (strcmp(v, "vtlb") && strcmp(v, "traced"))
+            return fail(err, errlen, "--shadow: '%s' is not vtlb or traced", v);
+        o->shadow = v;
+    } else if (strcmp(arg, "--monitor") == 0) {
+        o->monitor = true;
+    } else if (is_option(arg, "--gdb")) {
+        if (!(v = option_value(argc, argv, i, "--gdb", err, errlen)))
+            return -1;
+        if (parse_number(v, 1, 65535, &num) < 0 || num != (double)(int)num)
+            return fail(err, errlen, "--gdb: '%s' is not a TCP port number", v);
+        o->gdb_port = (int)num;
+    } else if (arg[0] == '-' && arg[1]) {
+        return fail(err, errlen, "unknown option '%s' (see --help)", arg);
+    } else {
+        if (o->guest)
+            return fail(err, errlen, "more than one guest image given ('%s')", arg);
+        o->guest = arg;
+    }
+    return 0;
+}
+
+enum options_result options_parse(int argc, char **argv, struct vmm_options *o,
+                                  char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    o->engine = "auto";
+    o->mem_mib = 64;
+    if (argc < 2) {
+        snprintf(err, errlen, "no command given (try 'vmm run' or 'vmm --help')");
+        return OPTIONS_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0)
+        return OPTIONS_HELP;
+    if (strcmp(argv[1], "--version") == 0)
+        return OPTIONS_VERSION;
+    if (strcmp(argv[1], "run") != 0) {
+        snprintf(err, errlen, "unknown command '%.100s' (try 'vmm run' or 'vmm --help')",
+                 argv[1]);
+        return OPTIONS_ERROR;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return OPTIONS_HELP;
+        if (parse_one(argc, argv, &i, o, err, errlen) < 0)
+            return OPTIONS_ERROR;
+    }
+    return OPTIONS_RUN;
+}

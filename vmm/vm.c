@@ -1,0 +1,86 @@
+/*
+ * vm.c - build the toy PC: guest RAM and every device at its standard PC
+ * place, plugged into one bus (chapter 2, "The machine").
+ *
+ * Start-up order is visible here on purpose: the PIC first (everyone raises
+ * interrupts through it), then the devices that use it.
+ */
+#define _GNU_SOURCE
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/console.h"
+
+int vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t errlen)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->config = *config;
+    vm->mem.fd = -1;
+    if (guest_mem_init(&vm->mem, config->mem_bytes) < 0) {
+        snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM: %s",
+                 (unsigned long long)(config->mem_bytes >> 20), strerror(errno));
+        return -1;
+    }
+    bus_init(&vm->bus);
+    if (pic_init(&vm->pic, &vm->bus) < 0 ||
+        pit_init(&vm->pit, &vm->bus, &vm->pic, &vm->now_ns) < 0 ||
+        uart_init(&vm->uart, &vm->bus, &vm->pic, console_output, NULL) < 0 ||
+        pci_init(&vm->pci, &vm->bus) < 0 ||
+        debug_exit_init(&vm->debug_exit, &vm->bus) < 0) {
+        snprintf(err, errlen, "cannot set up the devices (overlapping port ranges?)");
+        return -1;
+    }
+    if (config->disk_path) {
+        int fd = open(config->disk_path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: cannot open the disk image: %s", config->disk_path,
+                     strerror(errno));
+            return -1;
+        }
+        struct vblk_config vc = {
+            .fd = fd,
+            .pci_slot = VM_VBLK_SLOT,
+            .io_base = VM_VBLK_IO_BASE,
+            .irq = VM_VBLK_IRQ,
+            .serial = "teaching-vmm-disk",
+        };
+        // PCI interrupts are level triggered; firmware says so in the ELCR.
+        pic_set_level_triggered(&vm->pic, VM_VBLK_IRQ, true);
+        if (vblk_init(&vm->vblk, &vm->pci, &vm->pic, &vm->mem, &vc) < 0) {
+            snprintf(err, errlen, "%s: cannot attach the disk: %s", config->disk_path,
+                     strerror(errno));
+            close(fd);
+            return -1;
+        }
+        vm->has_disk = true;
+    }
+    vmcs_init(&vm->vmcs);
+    exit_stats_init(&vm->exits, "interp");
+    vm->start_host_ns = exit_stats_now_ns();
+    return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->engine && vm->engine->destroy)
+        vm->engine->destroy(vm);
+    if (vm->has_disk)
+        close(vm->vblk.fd);
+    guest_mem_destroy(&vm->mem);
+}
+
+void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)
+{
+    exit_stats_record(&vm->exits, reason, host_ns);
+    if (vm->config.trace_exits) {
+        uint64_t qual = 0;
+        vmread(&vm->vmcs, EXIT_QUALIFICATION, &qual);
+        console_printf("exit: %-28s qual=0x%llx rip=0x%08x\n", vmcs_exit_reason_name(reason),
+                       (unsigned long long)qual, vm->cpu.eip);
+    }
+}
