@@ -6,7 +6,9 @@ ORACLE := $(BUILD)/tests/workload-oracle
 # Integration tests, in the order they run.
 INTEGRATION_TESTS := \
 	tests/integration/qemu-workloads.sh \
-	tests/integration/qemu-shell.sh
+	tests/integration/qemu-shell.sh \
+	tests/integration/vmm-errors.sh \
+	tests/integration/interp-workloads.sh
 
 $(ORACLE): tests/integration/workload-oracle.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -16,3 +18,19 @@ $(ORACLE): tests/integration/workload-oracle.c | $(DEPS_STAMP)
 .PHONY: test
 test: all $(UNIT_BINS) $(ORACLE)
 	@tests/run-tests $(UNIT_BINS) -- $(INTEGRATION_TESTS)
+
+# Small guests that misbehave on purpose (tests/guests/*.S).
+TEST_GUESTS := \
+	hello \
+	triple-fault \
+	dead-halt \
+	spin
+TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
+
+$(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
+	$(call say,AS32,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) -m32 -c -Itests/guests $< -o $@.o
+	$(Q)$(GUEST_LD) --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $@.o
+
+test: $(TEST_GUEST_ELFS)

@@ -9,7 +9,9 @@
 #include "kernel/console.h"
 
 #include "guest-os/include/format.h"
+#include "kernel/devices.h"
 #include "kernel/proc.h"
+#include "kernel/trap.h"
 #include "kernel/x86.h"
 
 #define COM1 0x3F8
@@ -34,7 +36,15 @@ void uart_init(void)
     // piped in) before this point would be lost.
     outb(COM1 + UART_FCR, 0x00);
     outb(COM1 + UART_MCR, 0x0B);        // DTR, RTS, OUT2 (OUT2 gates the IRQ on PCs)
+}
+
+/* Called once the PICs are set up: a byte that arrived earlier raises the
+ * interrupt now, as IER goes from 0 to 1. Enabled before the PIC is
+ * programmed, that edge would be lost: ICW1 clears the PIC's requests. */
+void console_enable_input(void)
+{
     outb(COM1 + UART_IER, 0x01);        // Interrupt when a byte arrives
+    pic_enable(IRQ_COM1);
 }
 
 static void uart_putc(char c)

@@ -7,6 +7,8 @@
 #include "kernel/types.h"
 
 void uart_init(void);
+/* Turn on receive interrupts (after the PICs are programmed). */
+void console_enable_input(void);
 void console_putc(char c);
 void console_write(const char *buf, int n);
 /* Read up to n bytes typed on the console; sleeps until at least one. */

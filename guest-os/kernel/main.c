@@ -41,12 +41,19 @@ extern char end[];                      /* kernel.ld: first address after the ke
 static char cmdline[CMDLINE_MAX];
 static char *init_argv[MAX_WORDS + 1];
 
+/* True when [pa, pa+len) lies in the first 4 MiB, the only memory the boot
+ * page table maps: what the boot loader hands us must be read from there. */
+static bool below_boot_map(uint32_t pa, uint32_t len)
+{
+    return pa < 0x400000 && len <= 0x400000 - pa;
+}
+
 /* End of the RAM that starts at 1 MiB, from the memory map if there is one
  * (it leaves out what firmware reserves at the top), else from mem_upper. */
 static uint32_t find_ram_end(const struct multiboot_info *mbi)
 {
     uint64_t ram_end = 0;
-    if (mbi->flags & MB_INFO_MMAP) {
+    if ((mbi->flags & MB_INFO_MMAP) && below_boot_map(mbi->mmap_addr, mbi->mmap_length)) {
         uint32_t off = 0;
         while (off + sizeof(struct multiboot_mmap_entry) <= mbi->mmap_length) {
             const struct multiboot_mmap_entry *e = p2v(mbi->mmap_addr + off);
@@ -67,7 +74,7 @@ static uint32_t find_ram_end(const struct multiboot_info *mbi)
 static const char *parse_cmdline(const struct multiboot_info *mbi)
 {
     static const char *shell = "sh";
-    if (mbi->flags & MB_INFO_CMDLINE)
+    if ((mbi->flags & MB_INFO_CMDLINE) && below_boot_map(mbi->cmdline, 1))
         strncpy_safe(cmdline, p2v(mbi->cmdline), sizeof(cmdline));
     const char *program = shell;
     int argc = 1;                       // argv[0] is the program's name
@@ -102,7 +109,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
         poweroff(KEXIT_BADBOOT);
     }
     // The boot page table maps only the first 4 MiB, where loaders put the info.
-    if (mbi_pa >= 0x400000 - sizeof(struct multiboot_info))
+    if (!below_boot_map(mbi_pa, sizeof(struct multiboot_info)))
         panic("multiboot info at 0x%x, beyond the boot mapping", mbi_pa);
     const struct multiboot_info *mbi = p2v(mbi_pa);
     uint32_t ram_end = find_ram_end(mbi);
@@ -120,7 +127,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     idt_init();
     pic_init();
     pit_init(100);
-    pic_enable(IRQ_COM1);
+    console_enable_input();
     vblk_init();
 
     // One fixed line: the sizes differ between machines (firmware keeps

@@ -80,9 +80,8 @@ void proc_start_init(const char *name, char *const argv[])
     strncpy_safe(p->name, name, sizeof(p->name));
     init_name = name;
     init_argv = argv;
-    // Run init_entry first; its return address is trapret, as for any process.
-    uint32_t *ret = (uint32_t *)((char *)p->context + sizeof(struct context));
-    *(ret - 1) = (uint32_t)init_entry;
+    // Run init_entry first (instead of forkret); it returns into trapret,
+    // which enters the program exec set up, as for any process.
     p->context->eip = (uint32_t)init_entry;
     init_proc = p;
     p->state = RUNNABLE;

@@ -119,13 +119,9 @@ static int sys_write(struct trapframe *tf)
     return (int)n;
 }
 
-/* blkread/blkwrite: bounce through a kernel buffer, the device DMAs there. */
-static int block_io(struct trapframe *tf, bool write)
+/* Move count sectors between user address va and the disk, 8 at a time. */
+static int block_transfer(uint32_t sector, uint32_t va, uint32_t count, bool write, char *bounce)
 {
-    static char bounce[8 * SECTOR_SIZE];
-    uint32_t sector = tf->ebx, va = tf->ecx, count = tf->edx;
-    if (count > 128 || !user_range_ok(va, count * SECTOR_SIZE, !write))
-        return -1;
     while (count > 0) {
         uint32_t chunk = count > 8 ? 8 : count;
         if (write)
@@ -139,6 +135,26 @@ static int block_io(struct trapframe *tf, bool write)
         count -= chunk;
     }
     return 0;
+}
+
+/* blkread/blkwrite: bounce through a kernel buffer, the device DMAs there.
+ * The driver sleeps while the disk works, and another process may then come
+ * here: the buffer and the device are one at a time, so a process waits for
+ * them (a sleep lock; no spin lock is needed with interrupts off). */
+static int block_io(struct trapframe *tf, bool write)
+{
+    static char bounce[8 * SECTOR_SIZE];
+    static bool busy;
+    uint32_t sector = tf->ebx, va = tf->ecx, count = tf->edx;
+    if (count > 128 || !user_range_ok(va, count * SECTOR_SIZE, !write))
+        return -1;
+    while (busy)
+        sleep(&busy);
+    busy = true;
+    int result = block_transfer(sector, va, count, write, bounce);
+    busy = false;
+    wakeup(&busy);
+    return result;
 }
 
 static int sys_blkread(struct trapframe *tf) { return block_io(tf, false); }

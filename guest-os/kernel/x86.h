@@ -1,10 +1,12 @@
 /*
  * x86.h - the few x86 instructions the kernel needs, as inline functions.
  *
- * Every privileged instruction the kernel executes is here, in one place:
- * these are exactly the instructions the trap engine must catch and emulate
- * (chapter 3). Note what is missing: no popf (the interrupt flag changes
- * only through cli/sti), no reads of segment registers.
+ * Most privileged instructions the kernel executes are here, in one place
+ * (the others: CR0/CR3 in boot.S, iret in trapasm.S, the far jump and segment
+ * loads in segments.c, and the deliberate popf demo in syscall.c). These are
+ * the instructions the trap engine must catch and emulate (chapter 3). Note
+ * what is missing: no popf (the interrupt flag changes only through cli/sti),
+ * no reads of segment registers.
  */
 #ifndef KERNEL_X86_H
 #define KERNEL_X86_H

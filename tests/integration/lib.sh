@@ -51,3 +51,52 @@ expect_result() {
 expect_output() {
     if grep -q -- "$2" "$WORK/out"; then pass "$1"; else fail "$1" "no line matches '$2'"; fi
 }
+
+VMM=$BUILD/vmm
+
+# run_vmm ENGINE CMDLINE [STDIN_FILE] [EXTRA_ARGS...]: boot the bundled guest
+# on our VMM with a fresh copy of the disk; output in $WORK/out (stdout) and
+# $WORK/err (stderr), the VMM's exit status in $status.
+run_vmm() {
+    local engine=$1 cmdline=$2 input=${3:-/dev/null}
+    shift 3 2>/dev/null || shift $#
+    cp "$DISK" "$WORK/disk.img"
+    timeout $((300 * TIMEOUT_SCALE)) "$VMM" run --engine "$engine" --disk "$WORK/disk.img" \
+        --cmdline "$cmdline" "$@" "$KERNEL" <"$input" 2>"$WORK/err" | tr -d '\r' >"$WORK/out"
+    status=${PIPESTATUS[0]}
+}
+
+# check_workloads ENGINE: every workload on ENGINE, each result line checked
+# against the oracle, then selftest's whole output against QEMU's.
+check_workloads() {
+    local engine=$1
+    for spec in "compute 20000" "syscall 3000" "forkwait 50" "memtouch 300" \
+                "ctxsw 300" "pgtable 100" "io 40"; do
+        set -- $spec
+        run_vmm "$engine" "run=$1 n=$2"
+        expect_result "$engine: $1 n=$2" "$($ORACLE "$1" "$2")" 0
+    done
+    run_qemu "run=selftest n=1"
+    cp "$WORK/out" "$WORK/qemu-selftest"
+    run_vmm "$engine" "run=selftest n=1"
+    if [ "$status" = 0 ] && cmp -s "$WORK/out" "$WORK/qemu-selftest"; then
+        pass "$engine: selftest prints exactly what it prints on QEMU"
+    else
+        fail "$engine: selftest prints exactly what it prints on QEMU" \
+             "status $status; diff: $(diff "$WORK/qemu-selftest" "$WORK/out" | head -5 | tr '\n' '|')"
+    fi
+}
+
+# check_shell ENGINE: drive the shell through serial input.
+check_shell() {
+    local engine=$1
+    printf 'help\nls\nhello a=1 b=2\nnosuch\ncompute n=1000\npoweroff 3\n' >"$WORK/in"
+    run_vmm "$engine" "" "$WORK/in"
+    expect_output "$engine shell: help" "^  poweroff \[CODE\]"
+    expect_output "$engine shell: ls lists the workloads" "^forkwait$"
+    expect_output "$engine shell: runs a program with arguments" "^hello from pid [0-9]*: a=1 b=2$"
+    expect_output "$engine shell: unknown program" "^sh: nosuch: no such program"
+    expect_output "$engine shell: runs a workload" "^$($ORACLE compute 1000)$"
+    if [ "$status" = 3 ]; then pass "$engine shell: poweroff 3 ends the run with status 3"
+    else fail "$engine shell: poweroff 3 ends the run with status 3" "status $status"; fi
+}

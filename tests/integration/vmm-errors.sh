@@ -1,0 +1,47 @@
+# vmm-errors.sh - bad input and misbehaving guests get one clear message and
+# a documented exit status, never a crash or a hang (chapter 2).
+source "$(dirname "$0")/lib.sh"
+GUESTS=$BUILD/tests/guests
+
+# expect_vmm NAME STATUS PATTERN -- VMM ARGS...
+expect_vmm() {
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    timeout $((60 * TIMEOUT_SCALE)) "$VMM" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$name" "exit status $got, expected $want ($(head -2 "$WORK/err" | tr '\n' '|'))"
+    elif ! grep -q -- "$pattern" "$WORK/err" "$WORK/out"; then
+        fail "$name" "no message matching '$pattern' (got: $(head -3 "$WORK/err" | tr '\n' '|'))"
+    else
+        pass "$name"
+    fi
+}
+
+head -c 100 "$KERNEL" >"$WORK/truncated.elf"
+head -c 4096 /dev/urandom >"$WORK/random.bin"
+: >"$WORK/empty.elf"
+
+expect_vmm "no command" 120 "no command" --
+expect_vmm "unknown option" 120 "unknown option '--turbo'" -- run --turbo
+expect_vmm "bad --mem" 120 "--mem: 'x'" -- run --mem x
+expect_vmm "help" 0 "usage: vmm run" -- --help
+expect_vmm "missing guest file" 121 "nonexistent.elf" -- run "$WORK/nonexistent.elf"
+expect_vmm "empty guest file" 121 "empty.elf" -- run "$WORK/empty.elf"
+expect_vmm "truncated kernel" 121 "truncated" -- run "$WORK/truncated.elf"
+expect_vmm "random bytes as a kernel" 121 "not an ELF" -- run "$WORK/random.bin"
+expect_vmm "a 64-bit program as a kernel" 121 "32-bit" -- run "$VMM"
+expect_vmm "the guest kernel refuses too little RAM (panic, 100)" 100 "need at least 8 MiB" -- run --mem 4 --disk none "$KERNEL"
+expect_vmm "missing disk image" 122 "cannot open the disk image" -- run --disk "$WORK/none.img" "$KERNEL"
+expect_vmm "engine not built yet" 125 "not built yet" -- run --engine trap "$KERNEL"
+expect_vmm "monitor not available yet" 125 "not available yet" -- run --monitor "$KERNEL"
+expect_vmm "a guest's exit code is the VMM's status" 42 "hello guest" -- run "$GUESTS/hello.elf"
+expect_vmm "triple fault stops the run" 123 "triple fault" -- run "$GUESTS/triple-fault.elf"
+expect_vmm "unassigned port reported" 123 "unassigned port 0x0099" -- run "$GUESTS/triple-fault.elf"
+if [ "$(grep -c 'unassigned port 0x0099' "$WORK/err")" = 1 ]; then
+    pass "unassigned port reported once"
+else
+    fail "unassigned port reported once" "$(grep -c 'unassigned port' "$WORK/err") reports"
+fi
+expect_vmm "cli; hlt stops the run" 123 "halted with interrupts disabled" -- run "$GUESTS/dead-halt.elf"
+expect_vmm "--timeout ends an endless guest" 124 "timeout" -- run --timeout 0.5 "$GUESTS/spin.elf"
