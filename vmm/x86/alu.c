@@ -127,36 +127,49 @@ void x86_logic_flags(unsigned size, uint32_t r, uint32_t *eflags)
 
 /*
  * Shifts and rotates. The count is masked to 5 bits first; a masked count of
- * 0 changes nothing, not even flags. Rotates touch only CF and OF. OF is
- * defined by the SDM for a count of 1 only; for larger counts the host gives
- * the count-1 formula applied to the final result, and so do we.
+ * 0 changes nothing, not even flags. Rotates touch only CF and OF.
+ *
+ * OF is defined by the SDM for 1-bit shifts only. For larger counts the
+ * host (an Intel Xeon; checked by the difftest in strict mode) gives the
+ * 1-bit formula applied to the *original* operand, and so do we; of1()
+ * computes it. An rcl/rcr whose count is a multiple of 9 (bytes) or 17
+ * (words) rotates nothing and leaves both flags alone.
  */
+static uint32_t of1(enum x86_shift_op op, unsigned size, uint32_t a, uint32_t cf_in)
+{
+    uint32_t top = msb(a, size), next = msb(a << 1, size);
+    switch (op) {
+    case X86_ROR: return (a & 1) ^ top;
+    case X86_RCR: return top ^ cf_in;
+    case X86_SHR: return top;
+    case X86_SAR: return 0;
+    default:      return top ^ next;    /* rol, rcl, shl: the sign changed */
+    }
+}
+
 uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned count,
                    uint32_t *eflags)
 {
     unsigned bits = size * 8;
     uint32_t mask = x86_size_mask(size);
-    uint32_t r, cf, of;
+    uint32_t r, cf;
 
     a &= mask;
     count &= 31;
     if (count == 0)
         return a;
+    uint32_t of = of1(op, size, a, *eflags & CF) ? OF : 0;
     switch (op) {
     case X86_ROL: {
         unsigned n = count % bits;
         r = n ? ((a << n) | (a >> (bits - n))) & mask : a;
-        cf = r & 1;
-        of = msb(r, size) ^ cf;
-        set_flags(eflags, CF | OF, cf | (of ? OF : 0));
+        set_flags(eflags, CF | OF, (r & 1) | of);
         return r;
     }
     case X86_ROR: {
         unsigned n = count % bits;
         r = n ? ((a >> n) | (a << (bits - n))) & mask : a;
-        cf = msb(r, size);
-        of = msb(r, size) ^ msb(r << 1, size);
-        set_flags(eflags, CF | OF, cf | (of ? OF : 0));
+        set_flags(eflags, CF | OF, msb(r, size) | of);
         return r;
     }
     case X86_RCL:
@@ -164,21 +177,16 @@ uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned cou
         /* Rotate the (bits+1)-bit value CF:a. */
         unsigned width = bits + 1;
         unsigned n = count % width;
+        if (n == 0)
+            return a;
         uint64_t wmask = ((uint64_t)1 << width) - 1;
         uint64_t v = ((uint64_t)(*eflags & CF) << bits) | a;
-        if (n) {
-            if (op == X86_RCL)
-                v = ((v << n) | (v >> (width - n))) & wmask;
-            else
-                v = ((v >> n) | (v << (width - n))) & wmask;
-        }
-        r = (uint32_t)v & mask;
-        cf = (uint32_t)(v >> bits) & 1;
         if (op == X86_RCL)
-            of = msb(r, size) ^ cf;
+            v = ((v << n) | (v >> (width - n))) & wmask;
         else
-            of = msb(r, size) ^ msb(r << 1, size);
-        set_flags(eflags, CF | OF, cf | (of ? OF : 0));
+            v = ((v >> n) | (v << (width - n))) & wmask;
+        r = (uint32_t)v & mask;
+        set_flags(eflags, CF | OF, ((uint32_t)(v >> bits) & 1) | of);
         return r;
     }
     case X86_SHL:
@@ -186,31 +194,30 @@ uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned cou
         uint64_t wide = (uint64_t)a << count;
         r = (uint32_t)wide & mask;
         cf = (uint32_t)(wide >> bits) & 1;
-        of = msb(r, size) ^ cf;
         break;
     }
     case X86_SHR:
-        r = count < 32 ? a >> count : 0;
+        r = a >> count;
         cf = (a >> (count - 1)) & 1;
-        of = msb(a, size);
         break;
     default: { /* X86_SAR */
         int32_t sa = (int32_t)x86_sext(a, size);
         r = (uint32_t)(sa >> count) & mask;
         cf = (uint32_t)(sa >> (count - 1)) & 1;
-        of = 0;
         break;
     }
     }
     /* AF is undefined for shifts; the host clears it. */
-    set_flags(eflags, X86_FLAGS_STATUS, cf | (of ? OF : 0) | szp(r, size));
+    set_flags(eflags, X86_FLAGS_STATUS, cf | of | szp(r, size));
     return r;
 }
 
 /*
  * shld/shrd. For 32 bits, shift the 64-bit pair and keep one half. A 16-bit
  * shift by more than 16 is undefined; the host (like every P6 and later)
- * shifts the 48-bit value dst:src:dst, so we do too.
+ * shifts the 48-bit value dst:src:dst, so we do too. OF for counts above 1
+ * is undefined too; the host gives the 1-bit formula on the original
+ * operands (as for the shifts above), and AF = 0.
  */
 uint32_t x86_shld(unsigned size, uint32_t dst, uint32_t src, unsigned count, uint32_t *eflags)
 {
@@ -232,7 +239,7 @@ uint32_t x86_shld(unsigned size, uint32_t dst, uint32_t src, unsigned count, uin
     /* The result sits in bits 32.. of the shifted value for both sizes. */
     uint32_t r = (uint32_t)((v << count) >> 32) & mask;
     uint32_t cf = (uint32_t)(v >> (width - count)) & 1;
-    uint32_t of = msb(r ^ dst, size);
+    uint32_t of = msb(dst, size) ^ msb(dst << 1, size);
     set_flags(eflags, X86_FLAGS_STATUS, cf | (of ? OF : 0) | szp(r, size));
     return r;
 }
@@ -252,15 +259,21 @@ uint32_t x86_shrd(unsigned size, uint32_t dst, uint32_t src, unsigned count, uin
         v = (uint64_t)dst << 32 | (uint64_t)(src & 0xFFFF) << 16 | dst;
     uint32_t r = (uint32_t)(v >> count) & mask;
     uint32_t cf = (uint32_t)(v >> (count - 1)) & 1;
-    uint32_t of = msb(r ^ dst, size);
+    uint32_t of = msb(dst, size) ^ (src & 1);
     set_flags(eflags, X86_FLAGS_STATUS, cf | (of ? OF : 0) | szp(r, size));
     return r;
 }
 
 /*
  * Multiplication: CF = OF = "the upper half is significant". SF, ZF, AF and
- * PF are undefined; we leave them unchanged.
+ * PF are undefined; the host sets SF and PF from the low half of the
+ * product, clears ZF and AF, and so do we (mul_flags).
  */
+static uint32_t mul_flags(bool big, uint32_t low, unsigned size)
+{
+    return (big ? CF | OF : 0) | (szp(low & x86_size_mask(size), size) & (SF | PF));
+}
+
 void x86_mul(bool is_signed, unsigned size, uint32_t src, uint32_t *lo, uint32_t *hi,
              uint32_t *eflags)
 {
@@ -282,7 +295,7 @@ void x86_mul(bool is_signed, unsigned size, uint32_t src, uint32_t *lo, uint32_t
         *lo = (*lo & ~mask) | ((uint32_t)product & mask);
         *hi = (*hi & ~mask) | ((uint32_t)(product >> (size * 8)) & mask);
     }
-    set_flags(eflags, CF | OF, big ? CF | OF : 0);
+    set_flags(eflags, X86_FLAGS_STATUS, mul_flags(big, (uint32_t)product, size));
 }
 
 uint32_t x86_imul_trunc(unsigned size, uint32_t a, uint32_t b, uint32_t *eflags)
@@ -290,7 +303,7 @@ uint32_t x86_imul_trunc(unsigned size, uint32_t a, uint32_t b, uint32_t *eflags)
     int64_t p = (int64_t)(int32_t)x86_sext(a, size) * (int32_t)x86_sext(b, size);
     uint32_t r = (uint32_t)p & x86_size_mask(size);
     bool big = p != (int64_t)(int32_t)x86_sext(r, size);
-    set_flags(eflags, CF | OF, big ? CF | OF : 0);
+    set_flags(eflags, X86_FLAGS_STATUS, mul_flags(big, r, size));
     return r;
 }
 
@@ -357,16 +370,18 @@ uint32_t x86_bit_op(enum x86_bt_op op, uint32_t v, unsigned bit, uint32_t *eflag
     }
 }
 
+/* Only ZF is defined. The host clears CF, OF, SF and AF and sets PF from
+ * the index found (from 0 when there is none), and so do we. */
 void x86_bit_scan(bool reverse, unsigned size, uint32_t src, uint32_t *dst, uint32_t *eflags)
 {
     src &= x86_size_mask(size);
     if (src == 0) {
-        set_flags(eflags, ZF, ZF);
+        set_flags(eflags, X86_FLAGS_STATUS, ZF | PF);
         return;
     }
     uint32_t index = reverse ? 31 - (unsigned)__builtin_clz(src) : (unsigned)__builtin_ctz(src);
     *dst = (*dst & ~x86_size_mask(size)) | index;
-    set_flags(eflags, ZF, 0);
+    set_flags(eflags, X86_FLAGS_STATUS, szp(index, 4) & PF);
 }
 
 /* The decimal adjusts follow the SDM's pseudo-code line by line. */

@@ -38,8 +38,15 @@
     [base + 5] = { name, 0,              iz, F(A_I), 0 }
 
 /* The one-byte opcode map (SDM vol. 2, table A-2), then the two-byte map
- * (table A-3) at 0x100. Prefix bytes have no entry: the decoder eats them. */
+ * (table A-3) at 0x100. Entries without a name are #UD. */
 const struct x86_opcode x86_opcodes[512] = {
+    /* The prefixes: segment overrides, operand and address size, lock, rep. */
+    [0x26] = { NULL, X86_OPF_PREFIX, 0, 0, 0 }, [0x2E] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
+    [0x36] = { NULL, X86_OPF_PREFIX, 0, 0, 0 }, [0x3E] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
+    [0x64] = { NULL, X86_OPF_PREFIX, 0, 0, 0 }, [0x65] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
+    [0x66] = { NULL, X86_OPF_PREFIX, 0, 0, 0 }, [0x67] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
+    [0xF0] = { NULL, X86_OPF_PREFIX, 0, 0, 0 }, [0xF2] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
+    [0xF3] = { NULL, X86_OPF_PREFIX, 0, 0, 0 },
     ALU_ROW(0x00, "add", L),
     [0x06] = { "push", 0, 0, F(SEG), 0 },
     [0x07] = { "pop",  0, 0, F(SEG), 0 },
@@ -368,56 +375,60 @@ static int segment_prefix(uint8_t b)
  * Returns the position after them, or 0 / -1 as NEED does. */
 static int decode_modrm(const uint8_t *p, unsigned avail, unsigned pos, struct x86_insn *in)
 {
+    /* Work in locals and store once: re-reading just-stored bytes of *in
+     * as a wider word stalls the host's store forwarding. */
     unsigned disp_size = 0;
+    int base = -1, index = -1;
 
     NEED(1);
     uint8_t m = p[pos++];
+    unsigned mod = m >> 6, rm = m & 7;
     in->has_modrm = true;
-    in->mod = m >> 6;
     in->reg = (m >> 3) & 7;
-    in->rm = m & 7;
+    in->rm = rm;
     /* mov to/from CRn always names a register, whatever mod says. */
     if (in->op == 0x120 || in->op == 0x122)
-        in->mod = 3;
-    if (in->mod == 3)
+        mod = 3;
+    in->mod = mod;
+    if (mod == 3)
         return pos;
     in->mem = true;
-    bool ss = false;                    /* addresses built on ESP/EBP use SS */
     if (in->addrsize == 4) {
-        if (in->rm == 4) {
+        if (rm == 4) {
             NEED(1);
             uint8_t sib = p[pos++];
             in->scale = sib >> 6;
-            in->index = ((sib >> 3) & 7) == 4 ? -1 : (sib >> 3) & 7;
-            in->base = sib & 7;
-            if (in->base == X86_EBP && in->mod == 0) {
-                in->base = -1;
+            index = ((sib >> 3) & 7) == 4 ? -1 : (sib >> 3) & 7;
+            base = sib & 7;
+            if (base == X86_EBP && mod == 0) {
+                base = -1;
                 disp_size = 4;
             }
-        } else if (in->rm == 5 && in->mod == 0) {
+        } else if (rm == 5 && mod == 0) {
             disp_size = 4;
         } else {
-            in->base = in->rm;
+            base = rm;
         }
-        ss = in->base == X86_ESP || in->base == X86_EBP;
-        if (in->mod == 1)
+        if (mod == 1)
             disp_size = 1;
-        else if (in->mod == 2)
+        else if (mod == 2)
             disp_size = 4;
     } else {
-        if (in->rm == 6 && in->mod == 0) {
+        if (rm == 6 && mod == 0) {
             disp_size = 2;
         } else {
-            in->base = addr16_base[in->rm];
-            in->index = addr16_index[in->rm];
+            base = addr16_base[rm];
+            index = addr16_index[rm];
         }
-        ss = in->base == X86_EBP;
-        if (in->mod == 1)
+        if (mod == 1)
             disp_size = 1;
-        else if (in->mod == 2)
+        else if (mod == 2)
             disp_size = 2;
     }
-    if (ss && !in->seg_override)
+    in->base = base;
+    in->index = index;
+    /* Addresses built on ESP or EBP are stack addresses: SS by default. */
+    if ((base == X86_ESP || base == X86_EBP) && !in->seg_override)
         in->seg = X86_SS;
     if (disp_size) {
         NEED(disp_size);
@@ -437,9 +448,9 @@ int x86_decode(const uint8_t *p, unsigned avail, bool d32, struct x86_insn *in)
     in->base = in->index = -1;
 
     /* Prefixes, in any order and number (the 15-byte limit bounds them). */
-    for (;;) {
-        NEED(1);
-        uint8_t b = p[pos];
+    NEED(1);
+    while (x86_opcodes[p[pos]].flags & X86_OPF_PREFIX) {
+        uint8_t b = p[pos++];
         int seg = segment_prefix(b);
         if (seg >= 0) {
             in->seg = seg;
@@ -450,49 +461,49 @@ int x86_decode(const uint8_t *p, unsigned avail, bool d32, struct x86_insn *in)
             asize = true;
         } else if (b == 0xF0) {
             in->lock = true;
-        } else if (b == 0xF2 || b == 0xF3) {
-            in->rep = b;                /* the last one wins, as on hardware */
         } else {
-            break;
+            in->rep = b;                /* F2 or F3: the last one wins, as on hardware */
         }
-        pos++;
+        NEED(1);
     }
 
-    in->op = p[pos++];
-    if (in->op == 0x0F) {
+    unsigned op = p[pos++];
+    if (op == 0x0F) {
         NEED(1);
-        in->op = 0x100 | p[pos++];
+        op = 0x100 | p[pos++];
     }
-    const struct x86_opcode *info = &x86_opcodes[in->op];
+    const struct x86_opcode *info = &x86_opcodes[op];
+    unsigned opsize = (info->flags & X86_OPF_BYTE) ? 1 : (d32 != osize) ? 4 : 2;
+    in->op = op;
     in->info = info;
-    in->opsize = (info->flags & X86_OPF_BYTE) ? 1 : (d32 != osize) ? 4 : 2;
+    in->opsize = opsize;
     in->addrsize = (d32 != asize) ? 4 : 2;
 
     bool lockable = info->flags & X86_OPF_LOCK;
+    bool undefined = !info->name;
+    unsigned imm = info->imm;
     if (info->flags & X86_OPF_MODRM) {
         int r = decode_modrm(p, avail, pos, in);
         if (r <= 0)
             return r;
         pos = r;
+        bool mem = in->mem;
+        unsigned reg = in->reg;
         if (info->flags & X86_OPF_GROUP) {
-            const struct x86_group_op *g = &x86_groups[info->group][in->reg];
+            const struct x86_group_op *g = &x86_groups[info->group][reg];
             lockable = g->lock;
-            if (!g->name || (g->mem_only && !in->mem))
-                in->undefined = true;
+            undefined = !g->name || (g->mem_only && !mem);
+            if ((op == 0xF6 || op == 0xF7) && reg >= 2)
+                imm = X86_IMM_NONE;     /* only test (/0, /1) has an immediate */
         }
-        if ((info->flags & X86_OPF_MEM) && !in->mem)
-            in->undefined = true;
+        if ((info->flags & X86_OPF_MEM) && !mem)
+            undefined = true;
+        lockable = lockable && mem;
     }
-    if (!info->name)
-        in->undefined = true;
     /* lock is only for read-modify-write instructions on memory. */
-    if (in->lock && !(lockable && in->mem))
-        in->undefined = true;
+    in->undefined = undefined || (in->lock && !lockable);
 
-    unsigned imm = info->imm;
-    if ((in->op == 0xF6 || in->op == 0xF7) && in->reg >= 2)
-        imm = X86_IMM_NONE;             /* only test (/0, /1) has an immediate */
-    unsigned z = in->opsize;            /* the size of an X86_IMM_Z (never a byte op) */
+    unsigned z = opsize;                /* the size of an X86_IMM_Z (never a byte op) */
     switch (imm) {
     case X86_IMM_B:
         NEED(1);

@@ -22,6 +22,7 @@
 #define X86_OPF_GROUP  0x08             /* ModRM.reg picks the operation: see group */
 #define X86_OPF_STRING 0x10             /* string instruction: rep prefixes apply */
 #define X86_OPF_MEM    0x20             /* ModRM must name memory (lea, lds, lgdt...) */
+#define X86_OPF_PREFIX 0x40             /* not an opcode: a prefix byte */
 
 /* The immediate that follows the ModRM bytes (struct x86_opcode.imm). */
 enum x86_imm_kind {
