@@ -16,8 +16,9 @@ $(ORACLE): tests/integration/workload-oracle.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 .PHONY: test
-test: all $(UNIT_BINS) $(ORACLE)
-	@tests/run-tests $(UNIT_BINS) -- $(INTEGRATION_TESTS)
+# tests.mk is included last, so UNIT_TESTS is complete here.
+test: all $(UNIT_TESTS:%=$(BUILD)/tests/%) $(ORACLE)
+	@tests/run-tests $(UNIT_TESTS:%=$(BUILD)/tests/%) -- $(INTEGRATION_TESTS)
 
 # Small guests that misbehave on purpose (tests/guests/*.S).
 TEST_GUESTS := \
