@@ -83,6 +83,20 @@ run-qemu: guest
 	@echo "Booting the guest on QEMU (the reference PC); Ctrl-A x quits."
 	-$(QEMU_CMD)
 
-# make run: boot the bundled guest. (Until the VMM runs it, on QEMU.)
+# make run [CMDLINE="run=compute n=1000"]: boot the bundled guest on our VMM
+# with the default engine, serial console on this terminal (Ctrl-A x quits).
 .PHONY: run
-run: run-qemu
+run: all
+	-$(VMM_BIN) run --engine auto $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+
+# ---- benchmarks (not tests: numbers are reported, never asserted) ----------
+.PHONY: bench-interp
+bench-interp: all
+	@tests/bench/interp-vs-tcg.sh
+
+# make difftest-long [CASES=10000000]: the differential test of the x86
+# executor against this host's CPU, at length (make test runs 100,000 cases).
+CASES ?= 10000000
+.PHONY: difftest-long
+difftest-long: $(BUILD)/tests/test_x86_difftest
+	X86_DIFFTEST_CASES=$(CASES) $(BUILD)/tests/test_x86_difftest
