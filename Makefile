@@ -44,10 +44,15 @@ $(DEPS_STAMP): scripts/install-deps
 	$(Q)mkdir -p $(BUILD) && touch $@
 
 # ---- host code ------------------------------------------------------------
-HOST_OBJS := $(HOST_SRCS:%.c=$(BUILD)/host/%.o)
+HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(basename $(HOST_SRCS)))
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/host/%.o: %.S | $(DEPS_STAMP)
+	$(call say,AS,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -3,3 +3,6 @@ HOST_SRCS += shadow-mmu/page-walk.c
 HOST_SRCS += shadow-mmu/soft-tlb.c
 UNIT_TESTS += test_page_walk
 UNIT_TESTS += test_soft_tlb
+HOST_SRCS += shadow-mmu/shadow.c
+UNIT_TESTS += test_shadow
+UNIT_TESTS += test_shadow_property

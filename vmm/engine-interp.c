@@ -35,6 +35,7 @@ struct interp {
     struct soft_tlb tlb;
     struct x86_env  env;
     uint64_t        halts_skipped_ns;
+    uint64_t        batch_start;        /* cpu.instructions when now_ns was last advanced */
 };
 
 static struct interp *state_of(struct vm *vm)
@@ -138,7 +139,9 @@ static void interp_invlpg(void *ctx, uint32_t lin)
 static uint64_t interp_rdtsc(void *ctx)
 {
     struct vm *vm = ctx;
-    return vm->now_ns;                  // a 1 GHz time-stamp counter on virtual time
+    // A 1 GHz time-stamp counter on virtual time, exact to the instruction
+    // (now_ns itself only moves between batches).
+    return vm->now_ns + (vm->cpu.instructions - state_of(vm)->batch_start) * NS_PER_INSN;
 }
 
 /* ---- the engine ---- */
@@ -218,6 +221,7 @@ static enum vm_stop interp_run(struct vm *vm)
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
     for (unsigned batches = 0;; batches++) {
         uint64_t start = vm->cpu.instructions;
+        in->batch_start = start;
         for (int i = 0; i < BATCH; i++) {
             enum x86_status st = maybe_interrupt(vm, in);
             if (st == X86_STEP_OK)

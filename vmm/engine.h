@@ -36,5 +36,6 @@ struct engine {
 };
 
 extern const struct engine interp_engine;
+extern const struct engine trap_engine;
 
 #endif

@@ -32,6 +32,7 @@ struct vm_config {
     const char *disk_path;              /* NULL: no disk */
     bool        trace_exits;            /* print every exit to stderr */
     double      timeout_s;              /* 0: none */
+    const char *shadow;                 /* trap engine: "vtlb" or "traced" (default) */
 };
 
 struct vm {

@@ -4,6 +4,11 @@ HOST_SRCS += vmm/vm.c
 HOST_SRCS += vmm/console.c
 HOST_SRCS += vmm/options.c
 HOST_SRCS += vmm/engine-interp.c
+HOST_SRCS += vmm/engine-trap.c
+HOST_SRCS += vmm/trap-entry.S
+HOST_SRCS += vmm/trap-signals.c
+HOST_SRCS += vmm/trap-host.c
+HOST_SRCS += vmm/trap-seccomp.c
 UNIT_TESTS += test_options
 
 VMM_BIN := $(BUILD)/vmm

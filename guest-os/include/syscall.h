@@ -27,7 +27,7 @@
 #define SYS_blksize   14        /* blksize() -> sectors on the disk, or -1 */
 #define SYS_poweroff  15        /* poweroff(code) */
 #define SYS_progs     16        /* progs(buf, n): names of the programs, '\n' separated */
-#define SYS_popftest  17        /* popftest(spins, &report): the popf demo, run in the kernel */
+#define SYS_popftest  17        /* popftest(cycles, &report): the popf demo, in the kernel */
 #define SYS_MAX       17
 
 #define SECTOR_SIZE   512

@@ -181,11 +181,19 @@ static int sys_progs(struct trapframe *tf)
 /*
  * The popf demo (chapter 3, "The x86 holes"). The ONE place this kernel uses
  * popf, on purpose: with interrupts enabled, clear IF with popf, read it back
- * with pushf, and count timer interrupts taken while IF should be 0. On real
+ * with pushf, and count timer interrupts taken while IF should be 0, waiting
+ * up to `cycles` time-stamp-counter cycles (or until 3 ticks came). On real
  * hardware, QEMU and our interpreter, popf at CPL 0 clears IF. De-privileged
  * to ring 3 (the trap engine), popf silently ignores IF, and pushf shows the
  * host's IF: the guest kernel cannot tell, and interrupts keep coming.
  */
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 static int sys_popftest(struct trapframe *tf)
 {
     struct popf_report r;
@@ -201,8 +209,9 @@ static int sys_popftest(struct trapframe *tf)
                      "pushfl; popl %0" : "=r"(flags) : : "memory", "cc");
     r.if_after_popf = (flags >> 9) & 1;
     ticks_in_popf_test = 0;
-    for (uint32_t i = 0; i < tf->ebx && ticks_in_popf_test < 3; i++)
-        __asm__ volatile("" ::: "memory");
+    uint64_t start = rdtsc();
+    while (rdtsc() - start < tf->ebx && ticks_in_popf_test < 3)
+        ;
     r.ticks_masked = ticks_in_popf_test;
     cli();
     memcpy((void *)tf->ecx, &r, sizeof(r));

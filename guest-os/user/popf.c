@@ -4,12 +4,13 @@
  * on, clears IF with popf and reports what it then sees; see sys_popftest.
  * Expected on real hardware, QEMU and the interpreter: if_after_popf=0 and no
  * interrupts while masked. On the trap engine: popf's IF change is lost.
+ * n is how long the kernel waits for interrupts, in time-stamp-counter cycles.
  */
 #include "user/ulib.h"
 
 int main(int argc, char **argv)
 {
-    unsigned n = arg_uint(argc, argv, "n", 3000000);
+    unsigned n = arg_uint(argc, argv, "n", 100000000);
     struct popf_report r;
     if (popftest(n, &r) < 0) {
         printf("popf: the system call failed\n");

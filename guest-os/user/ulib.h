@@ -25,7 +25,7 @@ int  blkwrite(unsigned sector, const void *buf, unsigned count);
 int  blksize(void);
 void poweroff(int code) __attribute__((noreturn));
 int  progs(char *buf, int n);
-int  popftest(unsigned spins, struct popf_report *report);
+int  popftest(unsigned cycles, struct popf_report *report);
 /* Any system call by number: for tests of bad numbers and arguments. */
 int  syscall5(int n, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e);
 

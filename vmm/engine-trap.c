@@ -1,0 +1,594 @@
+/*
+ * engine-trap.c - the trap-and-emulate engine (chapters 3 and 4).
+ *
+ * The guest runs natively on the host CPU, inside this process, in 32-bit
+ * compatibility mode at ring 3 - its kernel too ("de-privileged"). Whatever
+ * the de-privileged guest may not do, the CPU refuses with an exception,
+ * and that exception is our VM exit (trap-signals.c). We then do it for the
+ * guest, against its virtual CPU state, with the same x86 executor the
+ * interpreter uses (one instruction), and enter the guest again.
+ *
+ * The guest's virtual addresses are ours: the low 4 GiB of this process,
+ * filled by the shadow page table (shadow-mmu/shadow.c decides, trap-host.c
+ * maps). A page fault there is either a "hidden" fault (the guest's tables
+ * map the page, the shadow did not yet: fill it and go on) or a true fault
+ * (inject #PF into the guest).
+ *
+ * The exits we expect, and why:
+ *   #GP  privileged instructions (cli, sti, hlt, in/out, mov CRn, lgdt,
+ *        lidt, ltr, invlpg, iret, int n), loads of guest selectors that
+ *        mean something else to the host CPU             -> emulate
+ *   #PF  shadow not filled, a write to a traced page table, a true fault,
+ *        memory that is not RAM (MMIO)                    -> shadow_fault
+ *   #UD, #NP, #TS, #SS                                   -> emulate (the
+ *        executor decides whether the guest gets the exception)
+ *   #DE, #DB, #BR, #MF, #AC                              -> reflect to the guest
+ *   #BP, #OF (int3, into: traps)                         -> emulate again
+ *   the timer signal                                     -> external interrupt
+ *   SIGSYS (seccomp: a host system call from the guest)  -> stop the guest
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shadow-mmu/page-walk.h"
+#include "shadow-mmu/shadow.h"
+#include "vmm/console.h"
+#include "vmm/trap.h"
+#include "vmm/vm.h"
+#include "vmm/x86/decode.h"
+#include "vmm/x86/system.h"
+#include "vmm/x86/x86.h"
+
+#define TICK_US   1000                  /* host timer: how often a running guest is interrupted */
+#define USER_DS   0x2B                  /* what trap_enter loads into DS and ES */
+#define HOST_CS64 0x33                  /* Linux's 64-bit user code segment */
+
+/* The EFLAGS bits the guest's native run owns; the rest (IF, IOPL, NT...)
+ * are virtual and live only in vm->cpu. */
+#define NATIVE_FLAGS (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | \
+                      X86_FLAG_SF | X86_FLAG_TF | X86_FLAG_DF | X86_FLAG_OF)
+
+#define MAX_WRITTEN 8
+
+struct trap {
+    struct shadow   shadow;
+    enum shadow_mode mode;
+    struct x86_env  env;
+    struct trap_exit_info exit;
+    uint32_t        cr0, cr4;           /* as the shadow last saw them */
+    uint64_t        clock_start;
+    uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote */
+    unsigned        nwritten;
+    uint64_t        native_entries;
+    uint64_t        emulated;
+    uint64_t        selector_repairs;
+};
+
+static struct trap *state_of(struct vm *vm)
+{
+    return vm->engine_state;
+}
+
+static uint64_t now_ns(struct trap *t)
+{
+    return exit_stats_now_ns() - t->clock_start;
+}
+
+/* ---- the executor's view of memory while it emulates one instruction ---- */
+
+static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86_xlate_fault *f)
+{
+    struct vm *vm = ctx;
+    struct trap *t = state_of(vm);
+    unsigned pacc = ((acc & X86_ACC_WRITE) ? PW_ACC_WRITE : 0) |
+                    ((acc & X86_ACC_USER) ? PW_ACC_USER : 0);
+    struct pw_result w;
+    if (pw_walk(&vm->mem, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, lin, pacc, &w) < 0) {
+        f->page_fault = true;
+        f->error_code = w.error_code;
+        return NULL;
+    }
+    uint8_t *host = gpa_ptr(&vm->mem, w.gpa, 1);
+    if (!host) {
+        f->page_fault = false;
+        f->gpa = w.gpa;
+        return NULL;
+    }
+    // Remember written pages: if one is a traced page table, the shadow
+    // entries derived from it must go (after the instruction).
+    if ((acc & X86_ACC_WRITE) && t->nwritten < MAX_WRITTEN)
+        t->written[t->nwritten++] = w.gpa & ~0xFFFu;
+    return host;
+}
+
+static uint32_t trap_mmio_read(void *ctx, uint32_t gpa, unsigned size)
+{
+    struct vm *vm = ctx;
+    uint32_t value = 0;
+    bus_mmio(&vm->bus, gpa, size, false, &value);
+    return value;
+}
+
+static void trap_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
+{
+    struct vm *vm = ctx;
+    bus_mmio(&vm->bus, gpa, size, true, &value);
+}
+
+static uint32_t trap_io_in(void *ctx, uint16_t port, unsigned size)
+{
+    struct vm *vm = ctx;
+    uint32_t value = 0;
+    vm->now_ns = now_ns(state_of(vm));  // the PIT reads the clock
+    bus_pio(&vm->bus, port, size, false, &value);
+    return value;
+}
+
+static void trap_io_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
+{
+    struct vm *vm = ctx;
+    vm->now_ns = now_ns(state_of(vm));
+    bus_pio(&vm->bus, port, size, true, &value);
+}
+
+/* CR0, CR3 or CR4 changed. A new CR3 is a context switch, which traced mode
+ * survives; a change of paging mode throws the whole shadow away. */
+static void trap_flush_tlb(void *ctx)
+{
+    struct vm *vm = ctx;
+    struct trap *t = state_of(vm);
+    const uint32_t mode_bits_cr0 = X86_CR0_PG | X86_CR0_WP | X86_CR0_PE;
+    const uint32_t mode_bits_cr4 = X86_CR4_PSE | X86_CR4_PGE;
+    if (((vm->cpu.cr0 ^ t->cr0) & mode_bits_cr0) || ((vm->cpu.cr4 ^ t->cr4) & mode_bits_cr4))
+        shadow_flush(&t->shadow);
+    else
+        shadow_new_cr3(&t->shadow, vm->cpu.cr3);
+    t->cr0 = vm->cpu.cr0;
+    t->cr4 = vm->cpu.cr4;
+}
+
+static void trap_invlpg(void *ctx, uint32_t lin)
+{
+    struct vm *vm = ctx;
+    shadow_invlpg(&state_of(vm)->shadow, lin);
+}
+
+static uint64_t trap_rdtsc(void *ctx)
+{
+    return now_ns(state_of(ctx));       // a 1 GHz TSC on the host's clock
+}
+
+/* ---- exit bookkeeping: the software VMCS ---- */
+
+static void vmcs_exit(struct vm *vm, unsigned reason, uint64_t qualification,
+                      unsigned insn_len, uint64_t t0)
+{
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_REASON, reason);
+    vmcs_set_exit_info(&vm->vmcs, EXIT_QUALIFICATION, qualification);
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INSTRUCTION_LEN, insn_len);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, vm->cpu.eip);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RSP, vm->cpu.gpr[X86_ESP]);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RFLAGS, vm->cpu.eflags);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_CR0, vm->cpu.cr0);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_CR3, vm->cpu.cr3);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_CR4, vm->cpu.cr4);
+    vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
+}
+
+/* An exception exit (reason 0) with its interruption information. */
+static void vmcs_exception_exit(struct vm *vm, unsigned vector, bool has_error, uint32_t error,
+                                uint64_t qualification, uint64_t t0)
+{
+    struct vmcs_intr_info info = {
+        .vector = (uint8_t)vector,
+        .type = VMCS_INTR_HW_EXCEPTION,
+        .has_error_code = has_error,
+        .valid = true,
+    };
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INTR_INFO, vmcs_intr_info_encode(&info));
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INTR_ERROR_CODE, error);
+    vmcs_exit(vm, EXIT_REASON_EXCEPTION_NMI, qualification, 0, t0);
+}
+
+/* Which exit a hardware VMM would have taken for the instruction at EIP:
+ * I/O, CR access, HLT, INVLPG by their own reasons; the rest show as the
+ * #GP they are here. Returns the reason, fills *qual and *len. */
+static unsigned classify(struct vm *vm, uint64_t *qual, unsigned *len)
+{
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    struct x86_insn insn;
+    unsigned n = 0;
+    *qual = 0;
+    *len = 0;
+    struct x86_xlate_fault f;
+    for (; n < sizeof(bytes); n++) {
+        uint8_t *p = trap_translate(vm, vm->cpu.seg[X86_CS].base + vm->cpu.eip + n,
+                                    X86_ACC_READ, &f);
+        if (!p)
+            break;
+        bytes[n] = *p;
+    }
+    state_of(vm)->nwritten = 0;
+    if (x86_decode(bytes, n, true, &insn) <= 0)
+        return EXIT_REASON_EXCEPTION_NMI;
+    *len = insn.len;
+    switch (insn.op) {
+    case 0xE4: case 0xE5: case 0xE6: case 0xE7:         /* in/out imm8 */
+    case 0xEC: case 0xED: case 0xEE: case 0xEF:         /* in/out dx */
+    case 0x6C: case 0x6D: case 0x6E: case 0x6F: {       /* ins/outs */
+        bool in = insn.op == 0xE4 || insn.op == 0xE5 || insn.op == 0xEC || insn.op == 0xED ||
+                  insn.op == 0x6C || insn.op == 0x6D;
+        bool imm = insn.op >= 0xE4 && insn.op <= 0xE7;
+        struct vmcs_io_qual q = {
+            .size = (insn.op & 1) ? insn.opsize : 1,
+            .in = in,
+            .string = insn.op >= 0x6C && insn.op <= 0x6F,
+            .rep = insn.rep != 0,
+            .imm = imm,
+            .port = imm ? bytes[insn.len - 1] : (uint16_t)vm->cpu.gpr[X86_EDX],
+        };
+        *qual = vmcs_io_qual_encode(&q);
+        return EXIT_REASON_IO_INSTRUCTION;
+    }
+    case 0xF4:
+        return EXIT_REASON_HLT;
+    case 0x120: case 0x122: {                           /* mov from/to CRn */
+        struct vmcs_cr_qual q = {
+            .cr = insn.reg,
+            .type = insn.op == 0x122 ? VMCS_CR_MOV_TO : VMCS_CR_MOV_FROM,
+            .gpr = insn.rm,
+        };
+        *qual = vmcs_cr_qual_encode(&q);
+        return EXIT_REASON_CR_ACCESS;
+    }
+    case 0x101:
+        if (insn.reg == 7 && insn.mem)                  /* invlpg */
+            return EXIT_REASON_INVLPG;
+        break;
+    }
+    return EXIT_REASON_EXCEPTION_NMI;
+}
+
+/* ---- emulation ---- */
+
+/* After the executor ran: tell the shadow what changed. A new CPL is a
+ * ring-compression switch (supervisor pages must vanish in user mode);
+ * pages written by emulation may have been page tables. */
+static void after_emulation(struct vm *vm, uint8_t old_cpl)
+{
+    struct trap *t = state_of(vm);
+    if (vm->cpu.cpl != old_cpl && (vm->cpu.cpl == 3 || old_cpl == 3))
+        shadow_set_user_mode(&t->shadow, vm->cpu.cpl == 3);
+    for (unsigned i = 0; i < t->nwritten; i++)
+        shadow_pt_written(&t->shadow, t->written[i], 4096);
+    t->nwritten = 0;
+}
+
+/* Run the instruction at EIP in the executor. Returns a stop reason, or -1
+ * to go on. */
+static int emulate_one(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint64_t t0 = exit_stats_now_ns();
+    uint64_t qual;
+    unsigned len;
+    unsigned reason = classify(vm, &qual, &len);
+    uint8_t old_cpl = vm->cpu.cpl;
+    t->nwritten = 0;
+    t->emulated++;
+    enum x86_status st = x86_step(&vm->cpu, &t->env);
+    after_emulation(vm, old_cpl);
+    if (reason == EXIT_REASON_EXCEPTION_NMI)
+        vmcs_exception_exit(vm, X86_GP, true, t->exit.error_code, 0, t0);
+    else
+        vmcs_exit(vm, reason, qual, len, t0);
+    if (st == X86_STEP_TRIPLE_FAULT)
+        return VM_STOP_TRIPLE_FAULT;
+    return -1;
+}
+
+/* Deliver an exception to the guest through its IDT, as the CPU would have
+ * had the guest run on bare hardware. */
+static int reflect(struct vm *vm, unsigned vector, bool has_error, uint32_t error)
+{
+    uint8_t old_cpl = vm->cpu.cpl;
+    enum x86_status st = x86_deliver_event(&vm->cpu, &state_of(vm)->env, (uint8_t)vector,
+                                           X86_EVENT_EXCEPTION, has_error, error, vm->cpu.eip);
+    after_emulation(vm, old_cpl);
+    return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+}
+
+/* A guest that loads DS or ES with a selector that is also valid on the host
+ * (0x23: Linux's 32-bit code segment; 0x2B: its data segment) does so
+ * without trapping. Notice it now, load the guest's idea of that selector
+ * into the virtual segment register, and let trap_enter put 0x2B back.
+ * Returns true if something was repaired. */
+static bool repair_selectors(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    const uint16_t real[2] = { t->exit.ds, t->exit.es };
+    const enum x86_sreg sreg[2] = { X86_DS, X86_ES };
+    bool repaired = false;
+    for (int i = 0; i < 2; i++) {
+        if (real[i] == USER_DS)
+            continue;
+        t->selector_repairs++;
+        repaired = true;
+        if (x86_load_segment(&vm->cpu, &t->env, sreg[i], real[i]) < 0)
+            vm->cpu.exception.pending = false;   // the guest's own GDT refuses it: keep the old one
+    }
+    return repaired;
+}
+
+/* A page fault in guest code: ask the shadow what it was. */
+static int page_fault(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint64_t t0 = exit_stats_now_ns();
+    uint32_t addr = t->exit.fault_addr;
+    bool write = t->exit.error_code & 2;
+    struct shadow_fault_result r;
+    shadow_fault(&t->shadow, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, addr, write,
+                 vm->cpu.cpl == 3, &r);
+    switch (r.action) {
+    case SHADOW_FIXED:                  // hidden fault: the guest never knows
+        vmcs_exception_exit(vm, X86_PF, true, t->exit.error_code, addr, t0);
+        return -1;
+    case SHADOW_INJECT:                 // the guest's own tables say fault
+        vmcs_exception_exit(vm, X86_PF, true, r.error_code, addr, t0);
+        vm->cpu.cr2 = addr;
+        return reflect(vm, X86_PF, true, r.error_code);
+    case SHADOW_EMULATE:                // a write to a traced page table
+    case SHADOW_MMIO:                   // not RAM: a device register
+        return emulate_one(vm);
+    case SHADOW_HOST_ERROR:
+    default:
+        console_printf("vmm: trap engine: cannot map guest address 0x%08x (%s)\n", addr,
+                       addr < trap_host_min_addr()
+                           ? "below vm.mmap_min_addr: the guest must not use the lowest pages"
+                           : "the host refused the mapping");
+        return VM_STOP_ERROR;
+    }
+}
+
+/* The instruction that raised a trap-type exception (int3, into) ends at
+ * EIP; move EIP back to its start so the executor can run it. */
+static void back_up_over_trap(struct vm *vm, unsigned vector)
+{
+    struct x86_xlate_fault f;
+    uint32_t eip = vm->cpu.eip, cs = vm->cpu.seg[X86_CS].base;
+    uint8_t *b1 = trap_translate(vm, cs + eip - 1, X86_ACC_READ, &f);
+    uint8_t *b2 = trap_translate(vm, cs + eip - 2, X86_ACC_READ, &f);
+    state_of(vm)->nwritten = 0;
+    if (vector == X86_BP && b2 && b1 && *b2 == 0xCD && *b1 == 0x03)
+        vm->cpu.eip = eip - 2;          // int $3
+    else
+        vm->cpu.eip = eip - 1;          // int3 (0xCC) or into (0xCE)
+}
+
+static int handle_exit(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    struct trap_exit_info *e = &t->exit;
+    if (e->signal == SIGALRM) {
+        vmcs_exit(vm, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, exit_stats_now_ns());
+        return -1;
+    }
+    if (e->signal == SIGSYS) {
+        console_printf("vmm: the guest made a host system call (number %llu) at eip 0x%08x: "
+                       "refused by the seccomp filter; guest stopped\n",
+                       (unsigned long long)e->syscall_nr, vm->cpu.eip);
+        return VM_STOP_ERROR;
+    }
+    if (repair_selectors(vm) && e->trapno == X86_GP)
+        return -1;                      // it faulted on the wrong selector: just run it again
+    switch (e->trapno) {
+    case X86_PF:
+        return page_fault(vm);
+    case X86_DE:
+    case X86_DB:
+    case X86_BR:
+    case X86_MF:
+    case X86_AC:
+        vmcs_exception_exit(vm, e->trapno, false, 0, 0, exit_stats_now_ns());
+        return reflect(vm, e->trapno, e->trapno == X86_AC, 0);
+    case X86_BP:
+    case X86_OF:
+        back_up_over_trap(vm, e->trapno);
+        return emulate_one(vm);
+    default:                            // #GP, #UD, #NP, #TS, #SS: the executor decides
+        return emulate_one(vm);
+    }
+}
+
+/* ---- the run loop ---- */
+
+/* Load the guest's registers for a native run. */
+static void regs_for_entry(const struct x86_cpu *c, struct trap_regs *r)
+{
+    memcpy(r->gpr, c->gpr, sizeof(r->gpr));
+    r->eip = c->eip;
+    r->eflags = (c->eflags & NATIVE_FLAGS) | X86_FLAG_IF | X86_FLAG_FIXED;
+}
+
+/* Take the guest's registers back after a native run. */
+static void regs_after_exit(struct x86_cpu *c, const struct trap_regs *r)
+{
+    memcpy(c->gpr, r->gpr, sizeof(c->gpr));
+    c->eip = r->eip;
+    c->eflags = (c->eflags & ~NATIVE_FLAGS) | (r->eflags & NATIVE_FLAGS);
+    c->interrupt_shadow = false;        // at least one instruction ran natively
+}
+
+/* Inject a pending interrupt if the virtual CPU can take it. */
+static int maybe_interrupt(struct vm *vm)
+{
+    if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
+        return -1;
+    uint8_t old_cpl = vm->cpu.cpl;
+    int vector = pic_acknowledge(&vm->pic);
+    enum x86_status st = x86_external_interrupt(&vm->cpu, &state_of(vm)->env, (uint8_t)vector);
+    after_emulation(vm, old_cpl);
+    return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+}
+
+/* The virtual CPU is halted: sleep until the next timer event or input. */
+static bool wait_while_halted(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    if (!(vm->cpu.eflags & X86_FLAG_IF))
+        return false;
+    uint64_t now = now_ns(t);
+    uint64_t next = pit_next_event_ns(&vm->pit, now);
+    if (next == UINT64_MAX)
+        return false;
+    if (next > now) {
+        struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+        uint64_t ms = (next - now + 999999) / 1000000;
+        console_flush();
+        poll(&p, 1, ms > 10 ? 10 : (int)ms);
+    }
+    return true;
+}
+
+static enum vm_stop trap_run(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint64_t deadline = vm->config.timeout_s > 0
+        ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
+    for (;;) {
+        vm->now_ns = now_ns(t);
+        pit_update(&vm->pit, vm->now_ns);
+        if (vm->debug_exit.requested)
+            return VM_STOP_POWEROFF;
+        if (console_poll(&vm->uart))
+            return VM_STOP_QUIT;
+        if (exit_stats_now_ns() > deadline)
+            return VM_STOP_TIMEOUT;
+        int stop = maybe_interrupt(vm);
+        if (stop >= 0)
+            return (enum vm_stop)stop;
+        if (vm->cpu.halted) {
+            if (!wait_while_halted(vm)) {
+                console_printf("vmm: the guest halted with interrupts disabled; "
+                               "nothing can wake it\n");
+                return VM_STOP_ERROR;
+            }
+            continue;
+        }
+        struct trap_regs regs;
+        regs_for_entry(&vm->cpu, &regs);
+        t->native_entries++;
+        trap_run_guest(&regs, &t->exit);
+        regs_after_exit(&vm->cpu, &t->exit.regs);
+        if (t->exit.cs == HOST_CS64) {
+            console_printf("vmm: the guest jumped to the host's 64-bit code segment at "
+                           "eip 0x%08x; guest stopped\n", vm->cpu.eip);
+            return VM_STOP_ERROR;
+        }
+        stop = handle_exit(vm);
+        if (stop >= 0) {
+            if (stop == VM_STOP_TRIPLE_FAULT)
+                console_printf("vmm: triple fault: the guest CPU shut down at eip 0x%08x\n",
+                               vm->cpu.eip);
+            return (enum vm_stop)stop;
+        }
+        if (vm->debug_exit.requested)
+            return VM_STOP_POWEROFF;
+    }
+}
+
+/* ---- the engine ---- */
+
+static int trap_init(struct vm *vm)
+{
+    char err[256];
+    struct trap *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    vm->engine_state = t;
+    t->mode = (vm->config.shadow && strcmp(vm->config.shadow, "vtlb") == 0) ? SHADOW_VTLB
+                                                                           : SHADOW_TRACED;
+    t->env = (struct x86_env){
+        .ctx = vm,
+        .translate = trap_translate,
+        .mmio_read = trap_mmio_read,
+        .mmio_write = trap_mmio_write,
+        .io_in = trap_io_in,
+        .io_out = trap_io_out,
+        .flush_tlb = trap_flush_tlb,
+        .invlpg = trap_invlpg,
+        .rdtsc = trap_rdtsc,
+    };
+    t->cr0 = vm->cpu.cr0;
+    t->cr4 = vm->cpu.cr4;
+    t->clock_start = exit_stats_now_ns();
+    if (trap_host_init(vm->mem.fd, vm->mem.size, err, sizeof(err)) < 0 ||
+        shadow_init(&t->shadow, &vm->mem, &trap_host_ops, t->mode) < 0 ||
+        trap_seccomp_install(err, sizeof(err)) < 0 ||
+        trap_signals_init(TICK_US, err, sizeof(err)) < 0) {
+        console_printf("vmm: trap engine: %s\n", err);
+        return -1;
+    }
+    exit_stats_init(&vm->exits, "trap");
+    return 0;
+}
+
+static void trap_get_state(struct vm *vm, struct x86_cpu *out)
+{
+    *out = vm->cpu;
+}
+
+static void trap_set_state(struct vm *vm, const struct x86_cpu *in)
+{
+    struct trap *t = state_of(vm);
+    vm->cpu = *in;
+    shadow_flush(&t->shadow);
+    shadow_set_user_mode(&t->shadow, vm->cpu.cpl == 3);
+    t->cr0 = vm->cpu.cr0;
+    t->cr4 = vm->cpu.cr4;
+}
+
+static void trap_print_stats(struct vm *vm, FILE *out)
+{
+    struct trap *t = state_of(vm);
+    const struct shadow_stats *s = &t->shadow.stats;
+    fprintf(out, "native entries: %llu, instructions emulated: %llu, selector repairs: %llu\n",
+            (unsigned long long)t->native_entries, (unsigned long long)t->emulated,
+            (unsigned long long)t->selector_repairs);
+    fprintf(out, "shadow (%s): hidden faults %llu, injected faults %llu, PT writes emulated %llu,\n"
+                 "  entries filled %llu, invalidated %llu, full flushes %llu, CR3 switches %llu,\n"
+                 "  entries kept across CR3 switches %llu, ring-compression switches %llu\n",
+            t->mode == SHADOW_VTLB ? "vtlb" : "traced",
+            (unsigned long long)s->hidden_faults, (unsigned long long)s->injected_faults,
+            (unsigned long long)s->pt_writes, (unsigned long long)s->filled,
+            (unsigned long long)s->invalidated, (unsigned long long)s->flushes,
+            (unsigned long long)s->cr3_switches, (unsigned long long)s->kept_on_cr3,
+            (unsigned long long)s->ring_switches);
+}
+
+static void trap_destroy(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    if (!t)
+        return;
+    trap_signals_stop();
+    shadow_destroy(&t->shadow);
+    trap_host_destroy();
+    free(t);
+    vm->engine_state = NULL;
+}
+
+const struct engine trap_engine = {
+    .name = "trap",
+    .init = trap_init,
+    .run = trap_run,
+    .get_state = trap_get_state,
+    .set_state = trap_set_state,
+    .print_stats = trap_print_stats,
+    .destroy = trap_destroy,
+};
