@@ -8,7 +8,8 @@ INTEGRATION_TESTS := \
 	tests/integration/qemu-workloads.sh \
 	tests/integration/qemu-shell.sh \
 	tests/integration/vmm-errors.sh \
-	tests/integration/interp-workloads.sh
+	tests/integration/interp-workloads.sh \
+	tests/integration/trap-workloads.sh
 
 $(ORACLE): tests/integration/workload-oracle.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -25,7 +26,11 @@ TEST_GUESTS := \
 	hello \
 	triple-fault \
 	dead-halt \
-	spin
+	spin \
+	int80 \
+	sysenter \
+	syscall64 \
+	wild-jump
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)

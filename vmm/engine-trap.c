@@ -485,9 +485,14 @@ static enum vm_stop trap_run(struct vm *vm)
         t->native_entries++;
         trap_run_guest(&regs, &t->exit);
         regs_after_exit(&vm->cpu, &t->exit.regs);
-        if (t->exit.cs == HOST_CS64) {
+        if (t->exit.signal != SIGSYS && t->exit.cs == HOST_CS64) {
             console_printf("vmm: the guest jumped to the host's 64-bit code segment at "
                            "eip 0x%08x; guest stopped\n", vm->cpu.eip);
+            return VM_STOP_ERROR;
+        }
+        if (t->exit.signal != SIGSYS && t->exit.rip >= 0x100000000ull) {
+            console_printf("vmm: the guest left its 4 GiB (rip 0x%llx: sysenter?); "
+                           "guest stopped\n", (unsigned long long)t->exit.rip);
             return VM_STOP_ERROR;
         }
         stop = handle_exit(vm);

@@ -55,10 +55,11 @@ void trap_signal_handler(int sig, siginfo_t *info, void *uc_void)
     greg_t *g = uc->uc_mcontext.gregs;
     uint16_t cs = (uint16_t)(g[REG_CSGSFS] & 0xFFFF);
 
-    // Guest code lives below 4 GiB, ours above (trap-host.c keeps it so). A
-    // guest may even have far-jumped to the 64-bit code segment: still guest.
-    bool from_guest = in_guest && (uint64_t)g[REG_RIP] < 0x100000000ull &&
-                      (cs == USER32_CS || cs == USER64_CS);
+    // Ours is 64-bit code above 4 GiB (trap-host.c keeps the low 4 GiB for
+    // the guest). Guest code is 32-bit code anywhere (sysenter even returns
+    // it above 4 GiB), or 64-bit code below 4 GiB after a far jump to 0x33.
+    uint64_t rip = (uint64_t)g[REG_RIP];
+    bool from_guest = in_guest && (cs == USER32_CS || (cs == USER64_CS && rip < 0x100000000ull));
     if (!from_guest) {
         if (sig == SIGALRM) {
             timer_pending = 1;
@@ -77,6 +78,7 @@ void trap_signal_handler(int sig, siginfo_t *info, void *uc_void)
     e->ds = read_ds();                  // DS/ES are not in the signal frame: still the guest's
     e->es = read_es();
     e->cs = cs;
+    e->rip = rip;
     e->gs = (uint16_t)((g[REG_CSGSFS] >> 16) & 0xFFFF);
     e->fs = (uint16_t)((g[REG_CSGSFS] >> 32) & 0xFFFF);
     e->syscall_nr = sig == SIGSYS ? (uint64_t)info->si_syscall : 0;

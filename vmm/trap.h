@@ -35,6 +35,7 @@ struct trap_exit_info {
     uint16_t cs, ds, es, fs, gs;        /* the guest's real selectors at exit */
     struct trap_regs regs;
     uint64_t syscall_nr;                /* for SIGSYS: what the guest tried */
+    uint64_t rip;                       /* the full instruction pointer */
 };
 
 /* ---- trap-entry.S ---- */

@@ -3,8 +3,8 @@
 # demo, and determinism.
 source "$(dirname "$0")/lib.sh"
 
-check_workloads interp
-check_shell interp
+check_workloads interp interp
+check_shell interp interp
 
 run_vmm interp "run=popf n=200000"
 expect_result "interp: popf clears IF at CPL 0, as on hardware" \

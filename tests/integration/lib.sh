@@ -66,32 +66,39 @@ run_vmm() {
     status=${PIPESTATUS[0]}
 }
 
-# check_workloads ENGINE: every workload on ENGINE, each result line checked
-# against the oracle, then selftest's whole output against QEMU's.
+# check_workloads LABEL ENGINE [VMM_ARGS...]: every workload on ENGINE, each
+# result line checked against the oracle, then selftest's whole output
+# against QEMU's.
 check_workloads() {
-    local engine=$1
+    local label=$1 engine=$2
+    shift 2
+    local args=("$@")
     for spec in "compute 20000" "syscall 3000" "forkwait 50" "memtouch 300" \
                 "ctxsw 300" "pgtable 100" "io 40"; do
         set -- $spec
-        run_vmm "$engine" "run=$1 n=$2"
-        expect_result "$engine: $1 n=$2" "$($ORACLE "$1" "$2")" 0
+        run_vmm "$engine" "run=$1 n=$2" /dev/null "${args[@]}"
+        expect_result "$label: $1 n=$2" "$($ORACLE "$1" "$2")" 0
     done
-    run_qemu "run=selftest n=1"
-    cp "$WORK/out" "$WORK/qemu-selftest"
-    run_vmm "$engine" "run=selftest n=1"
+    if [ ! -s "$WORK/qemu-selftest" ]; then
+        run_qemu "run=selftest n=1"
+        cp "$WORK/out" "$WORK/qemu-selftest"
+    fi
+    run_vmm "$engine" "run=selftest n=1" /dev/null "${args[@]}"
     if [ "$status" = 0 ] && cmp -s "$WORK/out" "$WORK/qemu-selftest"; then
-        pass "$engine: selftest prints exactly what it prints on QEMU"
+        pass "$label: selftest prints exactly what it prints on QEMU"
     else
-        fail "$engine: selftest prints exactly what it prints on QEMU" \
+        fail "$label: selftest prints exactly what it prints on QEMU" \
              "status $status; diff: $(diff "$WORK/qemu-selftest" "$WORK/out" | head -5 | tr '\n' '|')"
     fi
 }
 
-# check_shell ENGINE: drive the shell through serial input.
+# check_shell LABEL ENGINE [VMM_ARGS...]: drive the shell through serial input.
 check_shell() {
-    local engine=$1
+    local engine=$2 label=$1
+    shift 2
     printf 'help\nls\nhello a=1 b=2\nnosuch\ncompute n=1000\npoweroff 3\n' >"$WORK/in"
-    run_vmm "$engine" "" "$WORK/in"
+    run_vmm "$engine" "" "$WORK/in" "$@"
+    local engine=$label
     expect_output "$engine shell: help" "^  poweroff \[CODE\]"
     expect_output "$engine shell: ls lists the workloads" "^forkwait$"
     expect_output "$engine shell: runs a program with arguments" "^hello from pid [0-9]*: a=1 b=2$"

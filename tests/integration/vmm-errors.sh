@@ -33,7 +33,7 @@ expect_vmm "random bytes as a kernel" 121 "not an ELF" -- run "$WORK/random.bin"
 expect_vmm "a 64-bit program as a kernel" 121 "32-bit" -- run "$VMM"
 expect_vmm "the guest kernel refuses too little RAM (panic, 100)" 100 "need at least 8 MiB" -- run --mem 4 --disk none "$KERNEL"
 expect_vmm "missing disk image" 122 "cannot open the disk image" -- run --disk "$WORK/none.img" "$KERNEL"
-expect_vmm "engine not built yet" 125 "not built yet" -- run --engine trap "$KERNEL"
+expect_vmm "engine not built yet" 125 "not built yet" -- run --engine kvm "$KERNEL"
 expect_vmm "monitor not available yet" 125 "not available yet" -- run --monitor "$KERNEL"
 expect_vmm "a guest's exit code is the VMM's status" 42 "hello guest" -- run "$GUESTS/hello.elf"
 expect_vmm "triple fault stops the run" 123 "triple fault" -- run "$GUESTS/triple-fault.elf"
@@ -45,3 +45,19 @@ else
 fi
 expect_vmm "cli; hlt stops the run" 123 "halted with interrupts disabled" -- run "$GUESTS/dead-halt.elf"
 expect_vmm "--timeout ends an endless guest" 124 "timeout" -- run --timeout 0.5 "$GUESTS/spin.elf"
+
+# The same misbehaving guests on the trap engine, and the guests that try to
+# reach the host kernel from native guest code.
+expect_vmm "trap: a guest's exit code is the VMM's status" 42 "hello guest" -- run --engine trap "$GUESTS/hello.elf"
+expect_vmm "trap: triple fault stops the run" 123 "triple fault" -- run --engine trap "$GUESTS/triple-fault.elf"
+expect_vmm "trap: cli; hlt stops the run" 123 "halted with interrupts disabled" -- run --engine trap "$GUESTS/dead-halt.elf"
+expect_vmm "trap: --timeout ends an endless guest" 124 "timeout" -- run --engine trap --timeout 0.5 "$GUESTS/spin.elf"
+expect_vmm "trap: a wild jump ends in a triple fault" 123 "triple fault" -- run --engine trap "$GUESTS/wild-jump.elf"
+expect_vmm "interp: a wild jump ends in a triple fault" 123 "triple fault" -- run --engine interp "$GUESTS/wild-jump.elf"
+for g in int80 sysenter syscall64; do
+    expect_vmm "trap: $g never reaches the host kernel" 123 "refused by the seccomp filter" \
+        -- run --engine trap "$GUESTS/$g.elf"
+    if grep -q "HOST KERNEL RAN\|still running" "$WORK/out"; then
+        fail "trap: $g: the guest went on" "$(cat "$WORK/out")"
+    fi
+done

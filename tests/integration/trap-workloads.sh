@@ -1,0 +1,19 @@
+# trap-workloads.sh - the guest OS on the trap engine (chapters 3-4), in both
+# shadow modes: every workload against the oracle, selftest against QEMU, the
+# shell, and the popf demo showing the hole it is about. The trap engine
+# needs x86-64 Linux; anywhere else these checks are skipped, not passed.
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(uname -m)" != x86_64 ] || [ "$(uname -s)" != Linux ]; then
+    skip "trap engine" "needs an x86-64 Linux host"
+    exit 0
+fi
+
+for mode in traced vtlb; do
+    check_workloads "trap/$mode" trap --shadow "$mode"
+done
+check_shell "trap/traced" trap --shadow traced
+
+run_vmm trap "run=popf" /dev/null
+expect_result "trap: popf's IF change is lost when de-privileged (the Popek-Goldberg hole)" \
+    "result: popf n=100000000 if_before=1 if_after_popf=1 interrupts_while_masked=yes" 0
