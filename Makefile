@@ -105,3 +105,7 @@ CASES ?= 10000000
 .PHONY: difftest-long
 difftest-long: $(BUILD)/tests/test_x86_difftest
 	X86_DIFFTEST_CASES=$(CASES) $(BUILD)/tests/test_x86_difftest
+
+.PHONY: bench-trap
+bench-trap: all $(NATIVE_COMPUTE) $(TEST_GUEST_ELFS)
+	@tests/bench/trap-costs.sh

@@ -448,23 +448,26 @@ void shadow_invlpg(struct shadow *sh, uint32_t gva)
 }
 
 /*
- * The entry at gpa (4-aligned) changed. As a PDE it fed the region whose
- * pde_addr it is; as a PTE, page (gpa >> 2) & 1023 of every region whose
- * page table is its frame. The region table is thus the reverse map from
- * (traced frame, entry index) to shadow pages: at most 1024 checks.
+ * Entries first..last of the frame at gpa changed. As PDEs they fed the
+ * regions whose pde_addr is one of them; as PTEs, pages first..last of
+ * every region whose page table is this frame. The region table is thus
+ * the reverse map from (traced frame, entry index) to shadow pages: one
+ * pass over 1024 regions, however many entries were written.
  */
-static bool entry_written(struct shadow *sh, uint32_t gpa)
+static bool frame_written(struct shadow *sh, uint32_t frame,
+                          uint32_t first, uint32_t last)
 {
-    uint32_t frame = gpa & PW_FRAME, index = (gpa >> 2) & 1023;
-
     if (!is_traced(sh, frame))
         return false;                   /* no installed page came through it */
-    if (sh->regions[index].installed && sh->regions[index].pde_addr == gpa)
-        drop_region(sh, index);
     for (unsigned r = 0; r < 1024; r++) {
         const struct shadow_region *reg = &sh->regions[r];
-        if (reg->installed && !reg->big && (reg->pde & PW_FRAME) == frame)
-            remove_page(sh, r << 10 | index);
+        uint32_t pde_index = (reg->pde_addr >> 2) & 1023;
+        if (reg->installed && (reg->pde_addr & PW_FRAME) == frame &&
+            pde_index >= first && pde_index <= last)
+            drop_region(sh, r);
+        for (uint32_t i = first; reg->installed && !reg->big &&
+             (reg->pde & PW_FRAME) == frame && i <= last; i++)
+            remove_page(sh, r << 10 | i);
     }
     return true;
 }
@@ -475,9 +478,13 @@ void shadow_pt_written(struct shadow *sh, uint32_t gpa, unsigned len)
 
     if (sh->mode != SHADOW_TRACED || len == 0)
         return;
-    /* 64-bit so that a write at the top of the address space ends. */
-    for (uint64_t a = gpa & ~3u; a < (uint64_t)gpa + len; a += 4)
-        hit |= entry_written(sh, (uint32_t)a);
+    /* Frame by frame; 64-bit so that a write at the top of memory ends. */
+    uint64_t end = (uint64_t)gpa + len;
+    for (uint64_t a = gpa & ~3u; a < end; a = (a | 0xFFF) + 1) {
+        uint64_t last = end - 1 < (a | 0xFFF) ? end - 1 : (a | 0xFFF);
+        hit |= frame_written(sh, (uint32_t)a & PW_FRAME,
+                             (uint32_t)(a >> 2) & 1023, (uint32_t)(last >> 2) & 1023);
+    }
     if (hit)
         sh->stats.pt_writes++;
     check_host(sh);
@@ -576,9 +583,9 @@ int shadow_lookup(const struct shadow *sh, uint32_t gva, struct shadow_entry *ou
         out->why = SHADOW_WHY_NONE;
     else if (!s->guest_writable)
         out->why = SHADOW_WHY_GUEST_RO;
-    else if (!s->guest_dirty)
-        out->why = SHADOW_WHY_WAIT_DIRTY;
+    else if (is_traced(sh, (uint32_t)s->frame << 12))
+        out->why = SHADOW_WHY_TRACED;   /* a write would be emulated */
     else
-        out->why = SHADOW_WHY_TRACED;   /* by the invariant, the only reason left */
+        out->why = SHADOW_WHY_WAIT_DIRTY;   /* by wants_write, the only reason left */
     return 0;
 }

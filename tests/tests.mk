@@ -30,7 +30,9 @@ TEST_GUESTS := \
 	int80 \
 	sysenter \
 	syscall64 \
-	wild-jump
+	wild-jump \
+	cli-loop \
+	touch-pages
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
@@ -40,3 +42,12 @@ $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/gue
 	$(Q)$(GUEST_LD) --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $@.o
 
 test: $(TEST_GUEST_ELFS)
+
+# The compute workload built for the host, 32-bit, with the guest's code
+# generation flags (PIE code, for one, would be slower by a register).
+NATIVE_COMPUTE := $(BUILD)/bench/native-compute
+$(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
+	$(call say,CC32,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) -m32 -march=i686 -O2 -fno-pic -fno-pie -no-pie -fno-omit-frame-pointer \
+		-fcf-protection=none -mgeneral-regs-only -fno-stack-protector -I. -Wall -Wextra -o $@ $<

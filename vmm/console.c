@@ -159,3 +159,15 @@ bool console_poll(struct uart *uart)
     }
     return false;
 }
+
+bool console_wait_input(int timeout_ms)
+{
+    if (input_closed)
+        return false;
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+    console_flush();
+    if (poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+        !(p.revents & POLLIN))
+        input_closed = true;
+    return !input_closed;
+}

@@ -26,6 +26,10 @@ void console_flush(void);
 /* Feed waiting input to the UART. Returns true when the user asked to quit. */
 bool console_poll(struct uart *uart);
 
+/* Wait up to timeout_ms for input. Returns false when input has ended (or
+ * was never there), so a guest waiting only for it can never wake. */
+bool console_wait_input(int timeout_ms);
+
 /* A message from the VMM itself, on stderr, readable in raw mode too. */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

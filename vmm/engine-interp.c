@@ -36,6 +36,7 @@ struct interp {
     struct x86_env  env;
     uint64_t        halts_skipped_ns;
     uint64_t        batch_start;        /* cpu.instructions when now_ns was last advanced */
+    uint32_t        insn_eip;           /* where the current instruction starts */
 };
 
 static struct interp *state_of(struct vm *vm)
@@ -88,7 +89,8 @@ static void record_exit(struct vm *vm, unsigned reason, uint64_t qualification, 
 {
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_REASON, reason);
     vmcs_set_exit_info(&vm->vmcs, EXIT_QUALIFICATION, qualification);
-    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, vm->cpu.eip);
+    // As VT-x does: the instruction that caused the exit, not the next one.
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, state_of(vm)->insn_eip);
     vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
 }
 
@@ -188,7 +190,7 @@ static bool wait_for_event(struct vm *vm, struct interp *in)
         return false;
     uint64_t next = pit_next_event_ns(&vm->pit, vm->now_ns);
     if (next == UINT64_MAX)
-        return false;
+        return console_wait_input(100);     // no timer: only input can wake it
     if (next > vm->now_ns) {
         in->halts_skipped_ns += next - vm->now_ns;
         uint64_t wait_ms = (next - vm->now_ns) / 1000000;
@@ -224,6 +226,7 @@ static enum vm_stop interp_run(struct vm *vm)
         in->batch_start = start;
         for (int i = 0; i < BATCH; i++) {
             enum x86_status st = maybe_interrupt(vm, in);
+            in->insn_eip = vm->cpu.eip;
             if (st == X86_STEP_OK)
                 st = x86_step(&vm->cpu, &in->env);
             if (vm->debug_exit.requested)
@@ -241,7 +244,9 @@ static enum vm_stop interp_run(struct vm *vm)
         vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
         pit_update(&vm->pit, vm->now_ns);
         if (vm->cpu.halted && !pic_has_interrupt(&vm->pic) && !wait_for_event(vm, in)) {
-            console_printf("vmm: the guest halted with interrupts disabled; nothing can wake it\n");
+            console_printf("vmm: the guest halted %s; nothing can wake it\n",
+                           (vm->cpu.eflags & X86_FLAG_IF) ? "with no timer running and no input left"
+                                                          : "with interrupts disabled");
             return VM_STOP_ERROR;
         }
         if (console_poll(&vm->uart))

@@ -164,13 +164,14 @@ static uint64_t trap_rdtsc(void *ctx)
 
 /* ---- exit bookkeeping: the software VMCS ---- */
 
-static void vmcs_exit(struct vm *vm, unsigned reason, uint64_t qualification,
-                      unsigned insn_len, uint64_t t0)
+/* Fill the exit-information and guest-state fields for an exit at rip. */
+static void vmcs_exit_at(struct vm *vm, uint32_t rip, unsigned reason, uint64_t qualification,
+                         unsigned insn_len, uint64_t t0)
 {
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_REASON, reason);
     vmcs_set_exit_info(&vm->vmcs, EXIT_QUALIFICATION, qualification);
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INSTRUCTION_LEN, insn_len);
-    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, vm->cpu.eip);
+    vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, rip);
     vmcs_set_exit_info(&vm->vmcs, GUEST_RSP, vm->cpu.gpr[X86_ESP]);
     vmcs_set_exit_info(&vm->vmcs, GUEST_RFLAGS, vm->cpu.eflags);
     vmcs_set_exit_info(&vm->vmcs, GUEST_CR0, vm->cpu.cr0);
@@ -179,9 +180,15 @@ static void vmcs_exit(struct vm *vm, unsigned reason, uint64_t qualification,
     vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
 }
 
+static void vmcs_exit(struct vm *vm, unsigned reason, uint64_t qualification,
+                      unsigned insn_len, uint64_t t0)
+{
+    vmcs_exit_at(vm, vm->cpu.eip, reason, qualification, insn_len, t0);
+}
+
 /* An exception exit (reason 0) with its interruption information. */
-static void vmcs_exception_exit(struct vm *vm, unsigned vector, bool has_error, uint32_t error,
-                                uint64_t qualification, uint64_t t0)
+static void vmcs_exception_exit_at(struct vm *vm, uint32_t rip, unsigned vector, bool has_error,
+                                   uint32_t error, uint64_t qualification, uint64_t t0)
 {
     struct vmcs_intr_info info = {
         .vector = (uint8_t)vector,
@@ -191,7 +198,13 @@ static void vmcs_exception_exit(struct vm *vm, unsigned vector, bool has_error, 
     };
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INTR_INFO, vmcs_intr_info_encode(&info));
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INTR_ERROR_CODE, error);
-    vmcs_exit(vm, EXIT_REASON_EXCEPTION_NMI, qualification, 0, t0);
+    vmcs_exit_at(vm, rip, EXIT_REASON_EXCEPTION_NMI, qualification, 0, t0);
+}
+
+static void vmcs_exception_exit(struct vm *vm, unsigned vector, bool has_error, uint32_t error,
+                                uint64_t qualification, uint64_t t0)
+{
+    vmcs_exception_exit_at(vm, vm->cpu.eip, vector, has_error, error, qualification, t0);
 }
 
 /* Which exit a hardware VMM would have taken for the instruction at EIP:
@@ -278,14 +291,15 @@ static int emulate_one(struct vm *vm)
     unsigned len;
     unsigned reason = classify(vm, &qual, &len);
     uint8_t old_cpl = vm->cpu.cpl;
+    uint32_t rip = vm->cpu.eip;
     t->nwritten = 0;
     t->emulated++;
     enum x86_status st = x86_step(&vm->cpu, &t->env);
     after_emulation(vm, old_cpl);
     if (reason == EXIT_REASON_EXCEPTION_NMI)
-        vmcs_exception_exit(vm, X86_GP, true, t->exit.error_code, 0, t0);
+        vmcs_exception_exit_at(vm, rip, t->exit.trapno, true, t->exit.error_code, 0, t0);
     else
-        vmcs_exit(vm, reason, qual, len, t0);
+        vmcs_exit_at(vm, rip, reason, qual, len, t0);
     if (st == X86_STEP_TRIPLE_FAULT)
         return VM_STOP_TRIPLE_FAULT;
     return -1;
@@ -445,7 +459,7 @@ static bool wait_while_halted(struct vm *vm)
     uint64_t now = now_ns(t);
     uint64_t next = pit_next_event_ns(&vm->pit, now);
     if (next == UINT64_MAX)
-        return false;
+        return console_wait_input(100);     // no timer: only input can wake it
     if (next > now) {
         struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
         uint64_t ms = (next - now + 999999) / 1000000;
@@ -474,8 +488,10 @@ static enum vm_stop trap_run(struct vm *vm)
             return (enum vm_stop)stop;
         if (vm->cpu.halted) {
             if (!wait_while_halted(vm)) {
-                console_printf("vmm: the guest halted with interrupts disabled; "
-                               "nothing can wake it\n");
+                console_printf("vmm: the guest halted %s; nothing can wake it\n",
+                               (vm->cpu.eflags & X86_FLAG_IF)
+                                   ? "with no timer running and no input left"
+                                   : "with interrupts disabled");
                 return VM_STOP_ERROR;
             }
             continue;
@@ -539,7 +555,6 @@ static int trap_init(struct vm *vm)
         console_printf("vmm: trap engine: %s\n", err);
         return -1;
     }
-    exit_stats_init(&vm->exits, "trap");
     return 0;
 }
 

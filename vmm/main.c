@@ -126,6 +126,7 @@ int main(int argc, char **argv)
     static struct vm vm;
     if (vm_create(&vm, &config, err, sizeof(err)) < 0) {
         fprintf(stderr, "vmm: %s\n", err);
+        vm_destroy(&vm);
         return VMM_EXIT_SETUP;
     }
     struct loader_result boot;
@@ -137,8 +138,10 @@ int main(int argc, char **argv)
     }
     x86_reset_multiboot(&vm.cpu, boot.entry, boot.info_addr);
     vm.engine = engine;
+    exit_stats_init(&vm.exits, engine->name);
     if (engine->init(&vm) < 0) {
         fprintf(stderr, "vmm: the %s engine could not start\n", engine->name);
+        vm_destroy(&vm);
         return VMM_EXIT_UNAVAILABLE;
     }
 

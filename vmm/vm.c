@@ -60,11 +60,11 @@ int vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t e
         vm->has_disk = true;
     }
     vmcs_init(&vm->vmcs);
-    exit_stats_init(&vm->exits, "interp");
     vm->start_host_ns = exit_stats_now_ns();
     return 0;
 }
 
+/* Also for a machine vm_create gave up on half way. */
 void vm_destroy(struct vm *vm)
 {
     if (vm->engine && vm->engine->destroy)

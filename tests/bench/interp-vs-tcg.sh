@@ -11,31 +11,10 @@
 # instruction use the host clock rate (perf when it can count cycles, else
 # /proc/cpuinfo). Each time is the best of REPEAT runs.
 set -euo pipefail
-BUILD=${BUILD:-build}
+source "$(dirname "$0")/lib.sh"
 N=${N:-2000000}
 QSCALE=${QSCALE:-20}
 QN=$((N * QSCALE))
-REPEAT=${REPEAT:-3}
-VMM=$BUILD/vmm
-KERNEL=$BUILD/guest-os/kernel.elf
-OUT=$BUILD/bench
-mkdir -p "$OUT"
-
-now() { date +%s.%N; }
-
-# best_time CMD...: the smallest wall time of REPEAT runs, in seconds.
-best_time() {
-    local best=""
-    for _ in $(seq "$REPEAT"); do
-        local t0 t1 t
-        t0=$(now)
-        "$@" >/dev/null 2>&1 </dev/null || true
-        t1=$(now)
-        t=$(echo "$t1 - $t0" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
 
 interp() { "$VMM" run --engine interp --disk none --cmdline "run=compute n=$1" "$KERNEL" "${@:2}"; }
 qemu() {
@@ -46,13 +25,6 @@ qemu() {
 instructions() {
     interp "$1" --stats=json:"$OUT/interp-$1.json" >/dev/null 2>&1 </dev/null || true
     grep -o '"instructions": [0-9]*' "$OUT/interp-$1.json" | grep -o '[0-9]*$'
-}
-
-# The host clock rate, from /proc/cpuinfo (the nominal rate: turbo aside).
-host_hz() {
-    local mhz
-    mhz=$(grep -m1 'cpu MHz' /proc/cpuinfo | awk -F: '{print $2}' | tr -d ' ')
-    echo "${mhz:-0} * 1000000" | bc -l
 }
 
 echo "bench-interp: compute; interp n=$N and $((2 * N)), QEMU n=$QN and $((2 * QN)); best of $REPEAT"

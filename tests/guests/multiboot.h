@@ -23,3 +23,29 @@
     jmp 1b
 2:
 .endm
+
+/* Parse the first decimal number in the multiboot command line into eax
+ * (0 if none). Expects ebx = the multiboot info, as at entry. Clobbers esi, ecx. */
+.macro cmdline_number
+    xorl %eax, %eax
+    testl $4, (%ebx)                    # MB_INFO_CMDLINE
+    jz 3f
+    movl 16(%ebx), %esi
+1:  movzbl (%esi), %ecx                 # skip to the first digit
+    testl %ecx, %ecx
+    jz 3f
+    subl $'0', %ecx
+    cmpl $9, %ecx
+    jbe 2f
+    incl %esi
+    jmp 1b
+2:  movzbl (%esi), %ecx                 # accumulate digits
+    subl $'0', %ecx
+    cmpl $9, %ecx
+    ja 3f
+    imull $10, %eax
+    addl %ecx, %eax
+    incl %esi
+    jmp 2b
+3:
+.endm

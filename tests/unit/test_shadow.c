@@ -370,6 +370,19 @@ static void test_pt_write_invalidates_exactly_what_it_fed(void **state)
     assert_false(hp(UBASE)->mapped || hp(UBASE + 0x2000)->mapped);
     assert_true(hp(KBASE + 0xA000)->mapped);
 
+    /* A whole page, as an engine that only knows the page reports it. */
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(fault(f, UBASE + i * 0x1000, false, false), SHADOW_FIXED);
+    shadow_pt_written(&f->sh, PT_A, 4096);
+    assert_false(hp(UBASE)->mapped || hp(UBASE + 0x2000)->mapped);
+    assert_true(hp(KBASE + 0xA000)->mapped);
+    /* Across a frame boundary: the last PTE of PT_K ... the first of PT_A. */
+    assert_int_equal(fault(f, UBASE, false, false), SHADOW_FIXED);
+    assert_int_equal(fault(f, KBASE + 0x3FF000, false, false), SHADOW_FIXED);
+    shadow_pt_written(&f->sh, PT_K + 4092, 8);
+    assert_false(hp(KBASE + 0x3FF000)->mapped || hp(UBASE)->mapped);
+    assert_true(hp(KBASE + 0xA000)->mapped);
+
     /* A frame nothing was derived through: ignored, not counted. */
     uint64_t pt_writes = f->sh.stats.pt_writes;
     shadow_pt_written(&f->sh, 0x300000, 4);
@@ -384,13 +397,16 @@ static void test_traced_cr3_switch_keeps_the_kernel_half(void **state)
 
     assert_int_equal(fault(f, KBASE + 0x7000, false, false), SHADOW_FIXED);
     assert_int_equal(fault(f, UBASE, false, false), SHADOW_FIXED);
+    assert_int_equal(fault(f, KBASE + PD_B, true, false), SHADOW_FIXED);
+    assert_true(hp(KBASE + PD_B)->writable);            /* not a table in use yet */
     unsigned maps = host.maps;
 
     shadow_new_cr3(&f->sh, PD_B);
     assert_true(hp(KBASE + 0x7000)->mapped);            /* same PDE: kept */
     assert_false(hp(UBASE)->mapped);                    /* other table: gone */
+    assert_false(hp(KBASE + PD_B)->writable);           /* the kept region reads PD_B */
     assert_int_equal(host.unmap_alls, 0);
-    assert_int_equal(f->sh.stats.kept_on_cr3, 1);
+    assert_int_equal(f->sh.stats.kept_on_cr3, 2);
 
     struct shadow_fault_result r;
     assert_int_equal(fault_in(f, PD_B, UBASE, false, false, &r), SHADOW_FIXED);
@@ -410,6 +426,23 @@ static void test_traced_cr3_switch_keeps_the_kernel_half(void **state)
     shadow_new_cr3(&f->sh, PD_A);
     assert_false(hp(KBASE + 0x7000)->mapped);
     assert_int_equal(f->sh.stats.cr3_switches, 2);
+}
+
+static void test_cr3_switch_to_a_clean_4m_page(void **state)
+{
+    struct fixture *f = *state;
+    struct shadow_fault_result r;
+    put(f, pde_at(PD_A, BIG), 0x400000 | PW_PS | UFLAGS | PW_A | PW_D);
+    put(f, pde_at(PD_B, BIG), 0x400000 | PW_PS | UFLAGS | PW_A);
+
+    assert_int_equal(fault(f, BIG, true, false), SHADOW_FIXED);
+    assert_true(hp(BIG)->writable);
+    /* Same page, but D clear in the new directory: a write there must set
+       it, so the writable piece cannot stay. */
+    shadow_new_cr3(&f->sh, PD_B);
+    assert_false(hp(BIG)->mapped && hp(BIG)->writable);
+    assert_int_equal(fault_in(f, PD_B, BIG, true, false, &r), SHADOW_FIXED);
+    assert_true(get(f, pde_at(PD_B, BIG)) & PW_D);
 }
 
 static void test_a_fault_notices_a_new_cr3(void **state)
@@ -541,6 +574,7 @@ int main(void)
         T(test_traced_page_tables_are_write_protected, setup_traced),
         T(test_pt_write_invalidates_exactly_what_it_fed, setup_traced),
         T(test_traced_cr3_switch_keeps_the_kernel_half, setup_traced),
+        T(test_cr3_switch_to_a_clean_4m_page, setup_traced),
         T(test_a_fault_notices_a_new_cr3, setup_vtlb),
         T(test_a_fault_notices_a_new_cr3, setup_traced),
         T(test_mmio, setup_traced),
