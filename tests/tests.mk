@@ -11,7 +11,7 @@ INTEGRATION_TESTS := \
 	tests/integration/interp-workloads.sh \
 	tests/integration/trap-workloads.sh
 
-$(ORACLE): tests/integration/workload-oracle.c | $(DEPS_STAMP)
+$(ORACLE): tests/integration/workload-oracle.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
