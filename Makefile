@@ -35,6 +35,7 @@ include vmm/loader.mk
 include vmm/vmcs.mk
 include vmm/x86/x86-system.mk
 include vmm/x86/x86.mk
+include labs/labs.mk
 include tests/tests.mk
 
 # ---- dependencies: installed on first use, once ---------------------------
