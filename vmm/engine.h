@@ -23,6 +23,7 @@ enum vm_stop {
     VM_STOP_TIMEOUT,                    /* --timeout elapsed */
     VM_STOP_QUIT,                       /* the user pressed Ctrl-A x */
     VM_STOP_ERROR,                      /* the engine could not go on (message printed) */
+    VM_STOP_DEBUG,                      /* for the monitor: vm->debug.why says why */
 };
 
 struct engine {
@@ -33,9 +34,17 @@ struct engine {
     void (*set_state)(struct vm *vm, const struct x86_cpu *in);
     void (*print_stats)(struct vm *vm, FILE *out);       /* engine's own counters */
     void (*destroy)(struct vm *vm);
+    /* For the monitor (chapter 7); may be NULL. What the engine holds for
+     * the page of gva (soft-TLB entry, shadow mapping), and its whole TLB. */
+    void (*show_page)(struct vm *vm, uint32_t gva, FILE *out);
+    void (*show_tlb)(struct vm *vm, FILE *out);
+    /* For --stats=json; may be NULL: the engine's own counters as one JSON
+     * object (soft TLB, shadow, walk model), so benchmarks can read them. */
+    void (*json_stats)(struct vm *vm, FILE *out);
 };
 
 extern const struct engine interp_engine;
 extern const struct engine trap_engine;
+extern const struct engine kvm_engine;
 
 #endif

@@ -192,7 +192,7 @@ static void put_segment(struct vmcs *v, uint32_t sel, uint32_t base, uint32_t li
     vmwrite(v, ar, s->attr);
 }
 
-void kvm_vmcs_guest_state(struct vmcs *v, const struct x86_cpu *cpu, uint64_t efer)
+void kvm_vmcs_guest_registers(struct vmcs *v, const struct x86_cpu *cpu)
 {
     vmwrite(v, GUEST_RIP, cpu->eip);
     vmwrite(v, GUEST_RSP, cpu->gpr[X86_ESP]);
@@ -200,6 +200,11 @@ void kvm_vmcs_guest_state(struct vmcs *v, const struct x86_cpu *cpu, uint64_t ef
     vmwrite(v, GUEST_CR0, cpu->cr0);
     vmwrite(v, GUEST_CR3, cpu->cr3);
     vmwrite(v, GUEST_CR4, cpu->cr4);
+}
+
+void kvm_vmcs_guest_state(struct vmcs *v, const struct x86_cpu *cpu, uint64_t efer)
+{
+    kvm_vmcs_guest_registers(v, cpu);
     vmwrite(v, GUEST_IA32_EFER, efer);
     for (int i = 0; i < X86_SREG_COUNT; i++)
         put_segment(v, seg_fields[i].selector, seg_fields[i].base, seg_fields[i].limit,
@@ -231,8 +236,9 @@ static const uint32_t hidden_fields[] = {
     EXIT_IO_RCX, EXIT_IO_RSI, EXIT_IO_RDI, EXIT_IO_RIP, GUEST_LINEAR_ADDRESS,
 };
 
-void kvm_vmcs_hide_kvm_fields(struct vmcs *v)
+int kvm_vmcs_hide_kvm_fields(struct vmcs *v)
 {
+    int err = VMCS_OK;
     // The host-state area is the host kernel's own registers; the
     // execution, exit and entry controls are KVM's policy (which exits it
     // wants, the EPT pointer, the I/O and MSR bitmaps, the event it injects
@@ -243,5 +249,7 @@ void kvm_vmcs_hide_kvm_fields(struct vmcs *v)
             vmcs_set_available(v, vmcs_fields[i].enc, false);
     }
     for (unsigned i = 0; i < sizeof(hidden_fields) / sizeof(hidden_fields[0]); i++)
-        vmcs_set_available(v, hidden_fields[i], false);
+        if (vmcs_set_available(v, hidden_fields[i], false) != VMCS_OK)
+            err = VMCS_ERR_UNSUPPORTED;
+    return err;
 }

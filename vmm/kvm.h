@@ -51,11 +51,14 @@ void kvm_events_to_cpu(const struct kvm_vcpu_events *ev, struct x86_cpu *cpu);
 unsigned kvm_exit_to_vmcs(struct vmcs *v, const struct kvm_run *run);
 
 /* Copy the guest-state area (registers, segments, tables) from cpu; efer is
-   KVM's EFER (struct kvm_sregs), which x86_cpu does not hold. */
+   KVM's EFER (struct kvm_sregs), which x86_cpu does not hold. The _registers
+   variant copies only RIP, RSP, RFLAGS and CR0/3/4: cheap enough per exit. */
 void kvm_vmcs_guest_state(struct vmcs *v, const struct x86_cpu *cpu, uint64_t efer);
+void kvm_vmcs_guest_registers(struct vmcs *v, const struct x86_cpu *cpu);
 
-/* Mark the fields KVM keeps to itself as unavailable (see kvm-exits.c). */
-void kvm_vmcs_hide_kvm_fields(struct vmcs *v);
+/* Mark the fields KVM keeps to itself as unavailable (see kvm-exits.c).
+   Returns VMCS_OK, or VMCS_ERR_UNSUPPORTED if its list names an unknown field. */
+int kvm_vmcs_hide_kvm_fields(struct vmcs *v);
 
 /* "KVM_EXIT_IO", "KVM_EXIT_HLT", ...; "KVM_EXIT_?" if unknown. */
 const char *kvm_exit_name(unsigned kvm_exit_reason);

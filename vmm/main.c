@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
+#include "vmm/kvm.h"
 #include "vmm/loader.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
@@ -30,23 +31,26 @@ static const char *beside_binary(const char *relative, char *buf, size_t len)
     return buf;
 }
 
-/* Which engine runs. auto: kvm where KVM is hardware-assisted (chapter 5,
- * not built yet), else trap on x86-64 Linux, else interp. */
+/* Which engine runs. auto: kvm where KVM is hardware-assisted (chapter 5),
+ * else trap on x86-64 Linux, else interp. */
 static const struct engine *choose_engine(const char *name)
 {
     if (strcmp(name, "interp") == 0)
         return &interp_engine;
     if (strcmp(name, "trap") == 0)
         return &trap_engine;
+    if (strcmp(name, "kvm") == 0)
+        return &kvm_engine;
     if (strcmp(name, "auto") == 0) {
+        if (kvm_hardware_assisted())
+            return &kvm_engine;
 #if defined(__x86_64__) && defined(__linux__)
         return &trap_engine;
 #else
         return &interp_engine;
 #endif
     }
-    fprintf(stderr, "vmm: the %s engine is not built yet (it arrives with chapter 5); "
-                    "use --engine interp or trap\n", name);
+    fprintf(stderr, "vmm: unknown engine '%s'; use interp, trap, kvm or auto\n", name);
     return NULL;
 }
 
@@ -77,6 +81,10 @@ static int write_json(struct vm *vm, const char *path, uint64_t host_ns)
             vm->engine->name, (unsigned long long)vm->cpu.instructions, host_ns / 1e9,
             vm->now_ns / 1e9);
     exit_stats_json(&vm->exits, f);
+    if (vm->engine->json_stats) {       // soft TLB, shadow, walk model (chapter 8)
+        fprintf(f, ",\n \"engine_stats\": ");
+        vm->engine->json_stats(vm, f);
+    }
     fprintf(f, "}\n");
     return fclose(f);
 }
@@ -106,6 +114,10 @@ int main(int argc, char **argv)
     const struct engine *engine = choose_engine(opt.engine);
     if (!engine)
         return VMM_EXIT_UNAVAILABLE;
+    if (opt.mmu_model && engine != &interp_engine) {
+        fprintf(stderr, "vmm: --mmu-model counts on the interp engine only (add --engine interp)\n");
+        return VMM_EXIT_USAGE;
+    }
 
     char guest_buf[PATH_MAX], disk_buf[PATH_MAX];
     const char *guest = opt.guest;
@@ -119,9 +131,11 @@ int main(int argc, char **argv)
     struct vm_config config = {
         .mem_bytes = opt.mem_mib << 20,
         .disk_path = disk,
+        .disk_readonly = opt.disk_readonly,
         .trace_exits = opt.trace_exits,
         .timeout_s = opt.timeout_s,
         .shadow = opt.shadow,
+        .mmu_model = opt.mmu_model,
     };
     static struct vm vm;
     if (vm_create(&vm, &config, err, sizeof(err)) < 0) {

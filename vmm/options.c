@@ -22,17 +22,23 @@ const char options_usage[] =
     "\n"
     "options:\n"
     "  --engine NAME      interp, trap, kvm or auto (default auto: kvm where\n"
-    "                     hardware-assisted, else trap, else interp; only interp\n"
-    "                     is built so far)\n"
+    "                     KVM has VT-x/AMD-V, else trap, else interp); kvm\n"
+    "                     needs /dev/kvm (status 125 without it)\n"
     "  --mem MIB          guest RAM in MiB, 2..3072 (default 64)\n"
-    "  --disk FILE        raw disk image for virtio-blk (default: the bundled disk\n"
-    "                     with the bundled guest); --disk none for no disk\n"
+    "  --disk FILE[,readonly]\n"
+    "                     raw disk image for virtio-blk (default: the bundled disk\n"
+    "                     with the bundled guest); --disk none for no disk. The\n"
+    "                     image is locked: one writer, or any number of readonly\n"
+    "                     users (the guest sees a read-only disk)\n"
     "  --cmdline STR      kernel command line, e.g. \"run=compute n=100000\"\n"
     "  --stats[=json[:FILE]]\n"
     "                     print statistics at the end (to stderr); =json writes\n"
     "                     them to FILE (default vmm-stats.json)\n"
     "  --trace exits      print every VM exit to stderr\n"
     "  --timeout SEC      stop the guest after SEC seconds (status 124)\n"
+    "  --mmu-model shadow|nested|both\n"
+    "                     interp engine: count the page-walk references and exits\n"
+    "                     shadow paging and nested paging (EPT) would take\n"
     "  --monitor, --gdb PORT, --shadow vtlb|traced\n"
     "                     arrive with the monitor and the trap engine; refused now\n"
     "  -h, --help         this text\n"
@@ -110,6 +116,16 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
             return -1;
         o->no_disk = strcmp(v, "none") == 0;
         o->disk = o->no_disk ? NULL : v;
+        /* FILE,readonly: the suffix is an option, not part of the name. */
+        size_t len = strlen(v), suffix = strlen(",readonly");
+        o->disk_readonly = len > suffix && strcmp(v + len - suffix, ",readonly") == 0;
+        if (o->disk_readonly) {
+            if (len - suffix >= sizeof o->disk_buf)
+                return fail(err, errlen, "--disk: the file name '%.100s...' is too long", v);
+            memcpy(o->disk_buf, v, len - suffix);
+            o->disk_buf[len - suffix] = 0;
+            o->disk = o->disk_buf;
+        }
     } else if (is_option(arg, "--cmdline")) {
         if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
             return -1;
@@ -141,6 +157,12 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
         if (strcmp(v, "vtlb") && strcmp(v, "traced"))
             return fail(err, errlen, "--shadow: '%s' is not vtlb or traced", v);
         o->shadow = v;
+    } else if (is_option(arg, "--mmu-model")) {
+        if (!(v = option_value(argc, argv, i, "--mmu-model", err, errlen)))
+            return -1;
+        if (strcmp(v, "shadow") && strcmp(v, "nested") && strcmp(v, "both"))
+            return fail(err, errlen, "--mmu-model: '%s' is not shadow, nested or both", v);
+        o->mmu_model = v;
     } else if (strcmp(arg, "--monitor") == 0) {
         o->monitor = true;
     } else if (is_option(arg, "--gdb")) {

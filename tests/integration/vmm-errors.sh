@@ -33,7 +33,28 @@ expect_vmm "random bytes as a kernel" 121 "not an ELF" -- run "$WORK/random.bin"
 expect_vmm "a 64-bit program as a kernel" 121 "32-bit" -- run "$VMM"
 expect_vmm "the guest kernel refuses too little RAM (panic, 100)" 100 "need at least 8 MiB" -- run --mem 4 --disk none "$KERNEL"
 expect_vmm "missing disk image" 122 "cannot open the disk image" -- run --disk "$WORK/none.img" "$KERNEL"
-expect_vmm "engine not built yet" 125 "not built yet" -- run --engine kvm "$KERNEL"
+# --engine kvm: where /dev/kvm is missing or unusable, status 125 and a clear
+# message; both are made here in a private mount namespace where we can
+# (tests/integration/kvm.sh checks what this host's KVM can do).
+if unshare -m true 2>/dev/null; then
+    for check in "absent|mount -t tmpfs none /dev" "unusable|mount --bind /dev/null /dev/kvm"; do
+        name="kvm: /dev/kvm ${check%%|*}: status 125" how=${check#*|}
+        unshare -m sh -c "$how && exec \"\$@\"" sh "$VMM" run --engine kvm "$GUESTS/hello.elf" \
+            </dev/null >"$WORK/out" 2>"$WORK/err"
+        got=$?
+        if [ "$got" = 125 ] && grep -q "KVM is not available on this host" "$WORK/err"; then
+            pass "$name"
+        else
+            fail "$name" "status $got ($(head -2 "$WORK/err" | tr '\n' '|'))"
+        fi
+    done
+else
+    skip "kvm: /dev/kvm absent or unusable: status 125" "cannot make a private mount namespace here"
+fi
+if [ ! -e /dev/kvm ]; then
+    expect_vmm "kvm: no /dev/kvm on this host: status 125" 125 "KVM is not available" \
+        -- run --engine kvm "$GUESTS/hello.elf"
+fi
 expect_vmm "monitor not available yet" 125 "not available yet" -- run --monitor "$KERNEL"
 expect_vmm "a guest's exit code is the VMM's status" 42 "hello guest" -- run "$GUESTS/hello.elf"
 expect_vmm "triple fault stops the run" 123 "triple fault" -- run "$GUESTS/triple-fault.elf"
