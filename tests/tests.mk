@@ -9,7 +9,8 @@ INTEGRATION_TESTS := \
 	tests/integration/qemu-shell.sh \
 	tests/integration/vmm-errors.sh \
 	tests/integration/interp-workloads.sh \
-	tests/integration/trap-workloads.sh
+	tests/integration/trap-workloads.sh \
+	tests/integration/kvm.sh
 
 $(ORACLE): tests/integration/workload-oracle.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -32,7 +33,8 @@ TEST_GUESTS := \
 	syscall64 \
 	wild-jump \
 	cli-loop \
-	touch-pages
+	touch-pages \
+	kvm-tick
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
