@@ -57,8 +57,13 @@ enum {
     VRING_BYTES = USED_OFF + 4 + 8 * VBLK_QUEUE_SIZE + 2,
 };
 
-static const uint32_t host_features =
-    1u << VIRTIO_BLK_F_SEG_MAX | 1u << VIRTIO_BLK_F_BLK_SIZE | 1u << VIRTIO_BLK_F_FLUSH;
+/* What we offer. A read-only disk also says VIRTIO_BLK_F_RO, so that the
+ * guest's driver knows before it tries; a write that comes anyway is refused. */
+static uint32_t host_features(const struct vblk *blk)
+{
+    return 1u << VIRTIO_BLK_F_SEG_MAX | 1u << VIRTIO_BLK_F_BLK_SIZE |
+           1u << VIRTIO_BLK_F_FLUSH | (blk->read_only ? 1u << VIRTIO_BLK_F_RO : 0);
+}
 
 static uint64_t ring_gpa(const struct vblk *blk)
 {
@@ -195,6 +200,8 @@ static uint8_t do_request(struct vblk *blk, const struct vring_desc *c, unsigned
         return disk_request(blk, &hdr, data, ndata, false, written);
     case VIRTIO_BLK_T_OUT:
         blk->stats.writes++;
+        if (blk->read_only)
+            return VIRTIO_BLK_S_IOERR;
         return disk_request(blk, &hdr, data, ndata, true, written);
     case VIRTIO_BLK_T_FLUSH:
         blk->stats.flushes++;
@@ -303,7 +310,7 @@ static uint32_t reg_read(struct vblk *blk, uint32_t offset, unsigned size)
 {
     uint32_t v = 0;
     switch (offset) {
-    case VIRTIO_PCI_HOST_FEATURES:  return host_features;
+    case VIRTIO_PCI_HOST_FEATURES:  return host_features(blk);
     case VIRTIO_PCI_GUEST_FEATURES: return blk->guest_features;
     case VIRTIO_PCI_QUEUE_PFN:      return blk->queue_sel == 0 ? blk->queue_pfn : 0;
     case VIRTIO_PCI_QUEUE_NUM:      return blk->queue_sel == 0 ? VBLK_QUEUE_SIZE : 0;
@@ -328,7 +335,7 @@ static void reg_write(struct vblk *blk, uint32_t offset, uint32_t val)
 {
     switch (offset) {
     case VIRTIO_PCI_GUEST_FEATURES:
-        blk->guest_features = val & host_features;
+        blk->guest_features = val & host_features(blk);
         break;
     case VIRTIO_PCI_QUEUE_PFN:
         if (blk->queue_sel == 0)
@@ -380,6 +387,7 @@ int vblk_init(struct vblk *blk, struct pci *pci, struct pic *pic, struct guest_m
     blk->pic = pic;
     blk->irq = cfg->irq;
     blk->fd = cfg->fd;
+    blk->read_only = cfg->read_only;
     blk->capacity = (uint64_t)st.st_size / VBLK_SECTOR;     /* a partial last sector is unused */
     if (cfg->serial)
         memcpy(blk->serial, cfg->serial, strnlen(cfg->serial, VBLK_ID_BYTES));

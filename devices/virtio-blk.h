@@ -38,8 +38,9 @@ enum {
     VIRTIO_STATUS_NEEDS_RESET = 0x40, VIRTIO_STATUS_FAILED = 0x80,
 };
 
-enum {  /* feature bits we offer */
-    VIRTIO_BLK_F_SEG_MAX = 2, VIRTIO_BLK_F_BLK_SIZE = 6, VIRTIO_BLK_F_FLUSH = 9,
+enum {  /* feature bits we offer (RO only for a read-only disk) */
+    VIRTIO_BLK_F_SEG_MAX = 2, VIRTIO_BLK_F_RO = 5, VIRTIO_BLK_F_BLK_SIZE = 6,
+    VIRTIO_BLK_F_FLUSH = 9,
 };
 
 enum {  /* request types and status bytes */
@@ -58,7 +59,8 @@ enum {
 
 /* How the VMM wires the disk in. */
 struct vblk_config {
-    int         fd;                     /* raw image, opened read-write */
+    int         fd;                     /* raw image, opened read-write ... */
+    bool        read_only;              /* ... or read-only: writes get IOERR */
     unsigned    pci_slot;
     uint16_t    io_base;                /* BAR0, as firmware would assign it */
     uint8_t     irq;                    /* PIC input for INTA# */
@@ -77,6 +79,7 @@ struct vblk {
     struct pic       *pic;
     uint8_t           irq;
     int               fd;
+    bool              read_only;        /* offers VIRTIO_BLK_F_RO, refuses OUT */
     uint64_t          capacity;         /* in 512-byte sectors */
     char              serial[VBLK_ID_BYTES];
     /* Guest-visible state, cleared by a reset. */

@@ -6,7 +6,7 @@ GUEST_CC      := gcc
 GUEST_CFLAGS  := -m32 -march=i686 -O2 -g -std=gnu11 -Wall -Wextra \
                  -ffreestanding -fno-builtin -fno-pic -fno-pie -fno-stack-protector \
                  -fno-omit-frame-pointer -fcf-protection=none -mgeneral-regs-only \
-                 -fno-asynchronous-unwind-tables -I. -Iguest-os
+                 -fno-asynchronous-unwind-tables -I. -Iguest-os $(EXTRA_CFLAGS)
 GUEST_LD      := ld -m elf_i386
 GUEST_LIBGCC   = $(shell $(GUEST_CC) -m32 -print-libgcc-file-name)
 
@@ -33,6 +33,7 @@ KERNEL_SRCS := \
 	guest-os/kernel/proc.c \
 	guest-os/kernel/exec.c \
 	guest-os/kernel/syscall.c \
+	guest-os/kernel/nanobench.c \
 	guest-os/kernel/ramfs-image.S \
 	guest-os/lib/format.c \
 	guest-os/lib/string.c \
@@ -56,7 +57,9 @@ USER_PROGRAMS := \
 	ctxsw \
 	pgtable \
 	io \
+	flushtest \
 	popf \
+	nano \
 	selftest
 
 # Host-side pieces of the guest build, unit tested like the VMM's code.

@@ -2,3 +2,4 @@
 # and the grader behind `make grade` (labs/README.md).
 HOST_SRCS  += labs/tools/strip.c
 UNIT_TESTS += test_handout_strip
+HOST_SRCS  += vmm/lab.c

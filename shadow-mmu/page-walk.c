@@ -23,6 +23,8 @@
 
 #include <string.h>
 
+#include "vmm/lab.h"
+
 #define PW_4M (4u << 20)
 
 /* Read the entry at gpa; an entry outside RAM reads as 0 (not present). */
@@ -96,6 +98,7 @@ static int walk(const struct guest_mem *mem, uint32_t cr0, uint32_t cr3,
         r->gpa = (leaf & PW_FRAME) | (lin & 0xFFF);
     }
 
+    /* BEGIN SOLUTION(lab=1) */
     /* Rights are the AND of both levels (for a 4 MiB page, of the PDE). */
     uint32_t both = r->pde & leaf;
     r->writable = both & PW_RW;
@@ -123,6 +126,8 @@ static int walk(const struct guest_mem *mem, uint32_t cr0, uint32_t cr3,
     }
     r->dirty = (big ? r->pde : r->pte) & PW_D;
     return 0;
+    /* STUB: (void)leaf; (void)update; (void)big; (void)update_entry; return lab_todo("LAB 1: page walk rights and A/D bits"); */
+    /* END SOLUTION */
 }
 
 int pw_walk(const struct guest_mem *mem, uint32_t cr0, uint32_t cr3,

@@ -6,3 +6,5 @@ UNIT_TESTS += test_soft_tlb
 HOST_SRCS += shadow-mmu/shadow.c
 UNIT_TESTS += test_shadow
 UNIT_TESTS += test_shadow_property
+HOST_SRCS += shadow-mmu/walk-model.c
+UNIT_TESTS += test_walk_model

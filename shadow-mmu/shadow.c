@@ -26,6 +26,8 @@
  */
 #include "shadow-mmu/shadow.h"
 
+#include "vmm/lab.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,6 +459,7 @@ void shadow_invlpg(struct shadow *sh, uint32_t gva)
 static bool frame_written(struct shadow *sh, uint32_t frame,
                           uint32_t first, uint32_t last)
 {
+    /* BEGIN SOLUTION(lab=3) */
     if (!is_traced(sh, frame))
         return false;                   /* no installed page came through it */
     for (unsigned r = 0; r < 1024; r++) {
@@ -470,6 +473,8 @@ static bool frame_written(struct shadow *sh, uint32_t frame,
             remove_page(sh, r << 10 | i);
     }
     return true;
+    /* STUB: (void)sh; (void)frame; (void)first; (void)last; return lab_todo("LAB 3: invalidate after a page-table write") < 0; */
+    /* END SOLUTION */
 }
 
 void shadow_pt_written(struct shadow *sh, uint32_t gpa, unsigned len)
@@ -521,6 +526,7 @@ void shadow_fault(struct shadow *sh, uint32_t cr0, uint32_t cr3, uint32_t cr4,
     sync_state(sh, cr0, cr3, cr4, user);
     bool was_empty = sh->installed == 0;
 
+    /* BEGIN SOLUTION(lab=3) */
     if (pw_walk(sh->mem, cr0, cr3, cr4, gva, access, &w) < 0) {
         /* A true fault. Like the CPU on a #PF, drop what we hold for gva. */
         remove_page(sh, gva >> 12);
@@ -547,6 +553,8 @@ void shadow_fault(struct shadow *sh, uint32_t cr0, uint32_t cr3, uint32_t cr4,
             sh->stats.hidden_faults++;
         }
     }
+    /* STUB: (void)access; (void)w; res->action = SHADOW_HOST_ERROR; lab_todo("LAB 3: shadow_fault (true, hidden, MMIO, emulate)"); */
+    /* END SOLUTION */
 
     if (sh->host_failed) {
         sh->stats.host_failures++;

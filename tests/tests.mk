@@ -10,7 +10,15 @@ INTEGRATION_TESTS := \
 	tests/integration/vmm-errors.sh \
 	tests/integration/interp-workloads.sh \
 	tests/integration/trap-workloads.sh \
-	tests/integration/kvm.sh
+	tests/integration/monitor.sh \
+	tests/integration/gdb-stub.sh \
+	tests/integration/misbehaving-guests.sh \
+	tests/integration/durable-disk.sh \
+	tests/integration/bad-images.sh \
+	tests/integration/sanitizers.sh \
+	tests/integration/fuzz-smoke.sh \
+	tests/integration/kvm.sh \
+	tests/integration/bench-quick.sh
 
 $(ORACLE): tests/integration/workload-oracle.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -34,7 +42,14 @@ TEST_GUESTS := \
 	wild-jump \
 	cli-loop \
 	touch-pages \
-	kvm-tick
+	kvm-tick \
+	cpuid \
+	self-modify \
+	pt-aliases \
+	irq-storm \
+	port-flood \
+	rep-huge \
+	fill-memory
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
@@ -53,3 +68,6 @@ $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h |
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(GUEST_CC) -m32 -march=i686 -O2 -fno-pic -fno-pie -no-pie -fno-omit-frame-pointer \
 		-fcf-protection=none -mgeneral-regs-only -fno-stack-protector -I. -Wall -Wextra -o $@ $<
+
+# The bench-quick test runs the compute workload natively too (chapter 8).
+test: $(NATIVE_COMPUTE)

@@ -27,6 +27,9 @@ static struct termios saved_termios;
 static bool raw_mode;
 static bool input_closed;
 static bool escape_pending;
+static bool monitor_requested;          /* Ctrl-A c, or watch_fd readable */
+static int watch_fd = -1;               /* the gdb stub's socket while the guest runs */
+static bool handlers_installed;
 
 static uint8_t out_buf[4096];
 static size_t out_len;
@@ -52,6 +55,8 @@ static void restore_and_die(int sig)
 
 void console_init(void)
 {
+    if (raw_mode)                       // already: saved_termios must stay the user's
+        return;
     if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
         return;
     struct termios raw = saved_termios;
@@ -59,11 +64,14 @@ void console_init(void)
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0)
         return;
     raw_mode = true;
-    atexit(console_restore);
-    signal(SIGTERM, restore_and_die);
-    signal(SIGHUP, restore_and_die);
-    signal(SIGINT, restore_and_die);
-    fprintf(stderr, "[serial console: Ctrl-A x quits, Ctrl-A h for help]\r\n");
+    if (!handlers_installed) {          // the monitor comes and goes: install once
+        handlers_installed = true;
+        atexit(console_restore);
+        signal(SIGTERM, restore_and_die);
+        signal(SIGHUP, restore_and_die);
+        signal(SIGINT, restore_and_die);
+        fprintf(stderr, "[serial console: Ctrl-A x quits, Ctrl-A c monitor, Ctrl-A h help]\r\n");
+    }
 }
 
 void console_flush(void)
@@ -116,17 +124,25 @@ static bool escape_command(struct uart *uart, uint8_t key)
         uart_receive(uart, ESCAPE_KEY);
         return false;
     case 'c':
-        console_printf("\n[the monitor console arrives with chapter 7; not available yet]\n");
-        return false;
+    case 'C':
+        monitor_requested = true;       // the engine returns; the monitor takes over
+        return true;
     default:
-        console_printf("\n[Ctrl-A x  quit\n Ctrl-A a  send Ctrl-A to the guest\n"
-                       " Ctrl-A h  this help]\n");
+        console_printf("\n[Ctrl-A x  quit\n Ctrl-A c  the monitor (Ctrl-A c again: back)\n"
+                       " Ctrl-A a  send Ctrl-A to the guest\n Ctrl-A h  this help]\n");
         return false;
     }
 }
 
 bool console_poll(struct uart *uart)
 {
+    if (watch_fd >= 0) {
+        struct pollfd w = { .fd = watch_fd, .events = POLLIN };
+        if (poll(&w, 1, 0) > 0) {
+            monitor_requested = true;
+            return true;
+        }
+    }
     if (in_pos == in_len && !input_closed) {
         struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
         if (poll(&p, 1, 0) > 0) {
@@ -170,4 +186,21 @@ bool console_wait_input(int timeout_ms)
         !(p.revents & POLLIN))
         input_closed = true;
     return !input_closed;
+}
+
+bool console_monitor_requested(void)
+{
+    bool was = monitor_requested;
+    monitor_requested = false;
+    return was;
+}
+
+void console_watch_fd(int fd)
+{
+    watch_fd = fd;
+}
+
+void console_detach_input(void)
+{
+    input_closed = true;
 }

@@ -24,6 +24,7 @@
 
 #include "shadow-mmu/page-walk.h"
 #include "shadow-mmu/soft-tlb.h"
+#include "shadow-mmu/walk-model.h"
 #include "vmm/console.h"
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"
@@ -37,11 +38,53 @@ struct interp {
     uint64_t        halts_skipped_ns;
     uint64_t        batch_start;        /* cpu.instructions when now_ns was last advanced */
     uint32_t        insn_eip;           /* where the current instruction starts */
+    struct walk_model model;            /* --mmu-model (chapter 8); mode WM_OFF: unused */
+    bool            stripped[TLB_ENTRIES];  /* write right withheld: a traced page table */
+    uint64_t        epoch_seen;         /* model.traced_epoch at the last TLB sweep */
+    uint64_t        debug_counted;      /* cpu.instructions the monitor has seen */
 };
 
 static struct interp *state_of(struct vm *vm)
 {
     return vm->engine_state;
+}
+
+/* ---- the walk-cost model (--mmu-model, chapter 8) ---- */
+
+/* Withhold write access from TLB slot i if its frame is a page table the
+ * modelled shadow traces, so that every guest write to it comes back here,
+ * as it would trap under shadow paging. */
+static void model_protect_slot(struct vm *vm, struct interp *in, unsigned i)
+{
+    struct tlb_entry *e = &in->tlb.e[i];
+    in->stripped[i] = false;
+    if (e->page == TLB_NO_PAGE)
+        return;
+    if (wm_traced(&in->model, (uint32_t)(e->host - vm->mem.host))) {
+        e->perms &= ~(TLB_SW | TLB_UW);
+        in->stripped[i] = true;
+    }
+}
+
+/* Tell the model about a TLB miss that walked successfully (w, for an
+ * access of kind pacc). A miss that only happened because the model took
+ * the write right away is no TLB miss on hardware, only the write trap. */
+static void model_miss(struct vm *vm, struct interp *in, const struct pw_result *w,
+                       unsigned pacc, bool withheld)
+{
+    struct walk_model *m = &in->model;
+    bool traced = wm_traced(m, w->gpa);
+    if (!(withheld && traced))
+        wm_tlb_miss(m, w, true, pacc, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4);
+    if ((pacc & PW_ACC_WRITE) && traced)
+        wm_pt_write(m, w->gpa);
+    if (m->traced_epoch != in->epoch_seen) {    // new traced frames: sweep the TLB
+        in->epoch_seen = m->traced_epoch;
+        for (unsigned i = 0; i < TLB_ENTRIES; i++)
+            model_protect_slot(vm, in, i);
+    } else {
+        model_protect_slot(vm, in, (w->lin >> 12) & (TLB_ENTRIES - 1));
+    }
 }
 
 /* ---- the executor's view of memory, ports and time ---- */
@@ -56,13 +99,19 @@ static uint8_t *interp_translate(void *ctx, uint32_t lin, unsigned acc,
     uint8_t *host = tlb_lookup(&in->tlb, lin, pacc);
     if (host)
         return host;
+    unsigned slot = (lin >> 12) & (TLB_ENTRIES - 1);
+    bool withheld = in->stripped[slot] && in->tlb.e[slot].page == lin >> 12;
     struct pw_result w;
     if (pw_walk(&vm->mem, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, lin, pacc, &w) < 0) {
+        if (in->model.mode != WM_OFF)
+            wm_tlb_miss(&in->model, &w, false, pacc, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4);
         f->page_fault = true;
         f->error_code = w.error_code;
         return NULL;
     }
     host = tlb_fill(&in->tlb, &vm->mem, &w, vm->cpu.cr0, vm->cpu.cr4);
+    if (in->model.mode != WM_OFF && host)
+        model_miss(vm, in, &w, pacc, withheld);
     if (!host) {
         f->page_fault = false;          // not RAM: the executor goes to MMIO
         f->gpa = w.gpa;
@@ -127,6 +176,7 @@ static void interp_flush_tlb(void *ctx)
     struct vm *vm = ctx;
     uint64_t t0 = exit_stats_now_ns();
     tlb_flush_all(&state_of(vm)->tlb);
+    wm_new_paging(&state_of(vm)->model, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4);
     record_exit(vm, EXIT_REASON_CR_ACCESS, 0, t0);
 }
 
@@ -135,6 +185,7 @@ static void interp_invlpg(void *ctx, uint32_t lin)
     struct vm *vm = ctx;
     uint64_t t0 = exit_stats_now_ns();
     tlb_flush_page(&state_of(vm)->tlb, lin);
+    wm_invlpg(&state_of(vm)->model, lin);
     record_exit(vm, EXIT_REASON_INVLPG, lin, t0);
 }
 
@@ -154,6 +205,12 @@ static int interp_init(struct vm *vm)
     if (!in)
         return -1;
     tlb_init(&in->tlb);
+    int mode = vm->config.mmu_model ? wm_parse_mode(vm->config.mmu_model) : WM_OFF;
+    if (mode < 0 || (mode != WM_OFF && wm_init(&in->model, mode, &vm->mem) < 0)) {
+        console_printf("vmm: --mmu-model %s: cannot set up the model\n", vm->config.mmu_model);
+        free(in);
+        return -1;
+    }
     in->env = (struct x86_env){
         .ctx = vm,
         .translate = interp_translate,
@@ -216,16 +273,34 @@ static void report_triple_fault(struct vm *vm)
                    c->gpr[X86_EBP]);
 }
 
+/* The monitor's hook at each instruction boundary, only while
+ * vm->debug.active (chapter 7): count the instruction just retired, then
+ * say whether to stop before the next one. */
+static bool debug_before(struct vm *vm)
+{
+    struct interp *in = state_of(vm);
+    if (vm->cpu.instructions != in->debug_counted) {
+        in->debug_counted = vm->cpu.instructions;
+        vm_debug_retired(vm);
+    }
+    return vm_debug_stop_here(vm, vm->cpu.eip);
+}
+
 static enum vm_stop interp_run(struct vm *vm)
 {
     struct interp *in = state_of(vm);
     uint64_t deadline = vm->config.timeout_s > 0
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
+    in->debug_counted = vm->cpu.instructions;
     for (unsigned batches = 0;; batches++) {
         uint64_t start = vm->cpu.instructions;
+        bool debug_stop = false;
         in->batch_start = start;
         for (int i = 0; i < BATCH; i++) {
             enum x86_status st = maybe_interrupt(vm, in);
+            // The monitor's breakpoints and steps: one flag test when unused.
+            if (vm->debug.active && st == X86_STEP_OK && (debug_stop = debug_before(vm)))
+                break;
             in->insn_eip = vm->cpu.eip;
             if (st == X86_STEP_OK)
                 st = x86_step(&vm->cpu, &in->env);
@@ -243,6 +318,8 @@ static enum vm_stop interp_run(struct vm *vm)
         }
         vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
         pit_update(&vm->pit, vm->now_ns);
+        if (debug_stop)
+            return VM_STOP_DEBUG;
         if (vm->cpu.halted && !pic_has_interrupt(&vm->pic) && !wait_for_event(vm, in)) {
             console_printf("vmm: the guest halted %s; nothing can wake it\n",
                            (vm->cpu.eflags & X86_FLAG_IF) ? "with no timer running and no input left"
@@ -278,12 +355,53 @@ static void interp_print_stats(struct vm *vm, FILE *out)
             (unsigned long long)in->tlb.flushes, (unsigned long long)in->tlb.page_flushes);
     fprintf(out, "virtual time: %.3f s (%.3f s skipped while halted)\n", vm->now_ns / 1e9,
             in->halts_skipped_ns / 1e9);
+    wm_print(&in->model, out);
+}
+
+/* --stats=json: the soft TLB's counters and, with --mmu-model, the model's. */
+static void interp_json_stats(struct vm *vm, FILE *out)
+{
+    struct interp *in = state_of(vm);
+    fprintf(out, "{\"tlb\": {\"hits\": %llu, \"misses\": %llu, \"flushes\": %llu, "
+                 "\"page_flushes\": %llu}",
+            (unsigned long long)in->tlb.hits, (unsigned long long)in->tlb.misses,
+            (unsigned long long)in->tlb.flushes, (unsigned long long)in->tlb.page_flushes);
+    if (in->model.mode != WM_OFF) {
+        fprintf(out, ",\n  \"mmu_model\": ");
+        wm_json(&in->model, out);
+    }
+    fprintf(out, "}");
 }
 
 static void interp_destroy(struct vm *vm)
 {
+    if (vm->engine_state)
+        wm_destroy(&state_of(vm)->model);
     free(vm->engine_state);
     vm->engine_state = NULL;
+}
+
+/* The monitor's `pt`: what the soft TLB holds for gva's page. */
+static void interp_show_page(struct vm *vm, uint32_t gva, FILE *out)
+{
+    const struct soft_tlb *t = &state_of(vm)->tlb;
+    unsigned slot = (gva >> 12) & (TLB_ENTRIES - 1);
+    const struct tlb_entry *e = &t->e[slot];
+    if (e->page != gva >> 12) {
+        fprintf(out, "soft TLB: slot %u does not hold this page (the next access walks)\n",
+                slot);
+        return;
+    }
+    fprintf(out, "soft TLB: slot %u -> GPA 0x%08llx,%s%s%s%s%s%s\n", slot,
+            (unsigned long long)(e->host - vm->mem.host + (gva & 0xFFF)),
+            e->perms & TLB_SR ? " sr" : "", e->perms & TLB_SW ? " sw" : "",
+            e->perms & TLB_UR ? " ur" : "", e->perms & TLB_UW ? " uw" : "",
+            e->global ? " global" : "", e->big ? " 4M" : "");
+}
+
+static void interp_show_tlb(struct vm *vm, FILE *out)
+{
+    tlb_print(&state_of(vm)->tlb, &vm->mem, out);
 }
 
 const struct engine interp_engine = {
@@ -294,4 +412,7 @@ const struct engine interp_engine = {
     .set_state = interp_set_state,
     .print_stats = interp_print_stats,
     .destroy = interp_destroy,
+    .json_stats = interp_json_stats,
+    .show_page = interp_show_page,
+    .show_tlb = interp_show_tlb,
 };

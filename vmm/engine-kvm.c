@@ -37,6 +37,7 @@
 #include "shadow-mmu/page-walk.h"
 #include "vmm/console.h"
 #include "vmm/kvm.h"
+#include "vmm/lab.h"
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"
 
@@ -251,6 +252,7 @@ static enum vm_stop report_fail_entry(struct vm *vm, struct kvm *k)
  * instruction (rep outsb...) arrives as count elements of size bytes. */
 static int handle_io(struct vm *vm, struct kvm *k)
 {
+    /* BEGIN SOLUTION(lab=4) */
     struct kvm_run *run = k->run;
     unsigned size = run->io.size;
     uint64_t end = (uint64_t)run->io.data_offset + (uint64_t)run->io.count * size;
@@ -270,6 +272,8 @@ static int handle_io(struct vm *vm, struct kvm *k)
             memcpy(data + i * size, &value, size);
     }
     return -1;
+    /* STUB: (void)vm; (void)k; lab_todo("LAB 4: port I/O exits (KVM_EXIT_IO)"); return VM_STOP_ERROR; */
+    /* END SOLUTION */
 }
 
 /* An access to guest-physical memory that is not RAM. KVM has decoded the
@@ -488,6 +492,7 @@ static int setup(struct vm *vm, struct kvm *k, const char **step)
                        ioctl(k->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0))
         return -1;
     *step = "KVM_SET_USER_MEMORY_REGION";
+    /* BEGIN SOLUTION(lab=4) */
     // The memslot: guest-physical [0, size) is the VMM's mapping of the memfd.
     struct kvm_userspace_memory_region slot = {
         .slot = 0,
@@ -497,6 +502,8 @@ static int setup(struct vm *vm, struct kvm *k, const char **step)
     };
     if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         return -1;
+    /* STUB: errno = ENOSYS; return lab_todo("LAB 4: the memslot (KVM_SET_USER_MEMORY_REGION)"); */
+    /* END SOLUTION */
     *step = "KVM_CREATE_VCPU";
     if ((k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0)) < 0)
         return -1;

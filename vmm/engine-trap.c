@@ -28,10 +28,12 @@
  *   SIGSYS (seccomp: a host system call from the guest)  -> stop the guest
  */
 #define _GNU_SOURCE
+#include <asm/prctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shadow-mmu/page-walk.h"
@@ -63,9 +65,14 @@ struct trap {
     uint64_t        clock_start;
     uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote */
     unsigned        nwritten;
+    uint32_t        snap_gpa;           /* page-table frame copied before an emulated */
+    uint8_t         snap[4096];         /*   write to it, or 1 (no frame) */
+    uint32_t        invlpg_lin;         /* the operand of the last emulated invlpg */
+    bool            cpuid_faulting;     /* the host makes the guest's cpuid trap */
     uint64_t        native_entries;
     uint64_t        emulated;
     uint64_t        selector_repairs;
+    bool            stepping;           /* this entry runs one instruction under our TF */
 };
 
 static struct trap *state_of(struct vm *vm)
@@ -154,6 +161,7 @@ static void trap_flush_tlb(void *ctx)
 static void trap_invlpg(void *ctx, uint32_t lin)
 {
     struct vm *vm = ctx;
+    state_of(vm)->invlpg_lin = lin;     // the exit qualification of INVLPG
     shadow_invlpg(&state_of(vm)->shadow, lin);
 }
 
@@ -249,6 +257,8 @@ static unsigned classify(struct vm *vm, uint64_t *qual, unsigned *len)
     }
     case 0xF4:
         return EXIT_REASON_HLT;
+    case 0x1A2:                                         /* cpuid, with CPUID faulting */
+        return EXIT_REASON_CPUID;
     case 0x120: case 0x122: {                           /* mov from/to CRn */
         struct vmcs_cr_qual q = {
             .cr = insn.reg,
@@ -268,22 +278,45 @@ static unsigned classify(struct vm *vm, uint64_t *qual, unsigned *len)
 
 /* ---- emulation ---- */
 
+/* Tell the shadow exactly which entries of the snapshotted page-table frame
+ * the emulated instruction changed (one entry, or a whole rep stos). */
+static void report_changed_entries(struct trap *t, const uint8_t *now)
+{
+    for (unsigned off = 0; off < 4096; off += 4) {
+        unsigned end = off;
+        while (end < 4096 && memcmp(now + end, t->snap + end, 4) != 0)
+            end += 4;
+        if (end > off)
+            shadow_pt_written(&t->shadow, t->snap_gpa + off, end - off);
+        off = end;
+    }
+}
+
 /* After the executor ran: tell the shadow what changed. A new CPL is a
  * ring-compression switch (supervisor pages must vanish in user mode);
- * pages written by emulation may have been page tables. */
+ * pages written by emulation may have been page tables: the one we
+ * snapshotted is compared entry by entry, any other written page is
+ * reported whole (a no-op unless it is a traced page table). */
 static void after_emulation(struct vm *vm, uint8_t old_cpl)
 {
     struct trap *t = state_of(vm);
     if (vm->cpu.cpl != old_cpl && (vm->cpu.cpl == 3 || old_cpl == 3))
         shadow_set_user_mode(&t->shadow, vm->cpu.cpl == 3);
-    for (unsigned i = 0; i < t->nwritten; i++)
-        shadow_pt_written(&t->shadow, t->written[i], 4096);
+    for (unsigned i = 0; i < t->nwritten; i++) {
+        const uint8_t *now = gpa_ptr(&vm->mem, t->written[i], 4096);
+        if (t->written[i] == t->snap_gpa && now)
+            report_changed_entries(t, now);
+        else
+            shadow_pt_written(&t->shadow, t->written[i], 4096);
+    }
     t->nwritten = 0;
+    t->snap_gpa = 1;
 }
 
 /* Run the instruction at EIP in the executor. Returns a stop reason, or -1
- * to go on. */
-static int emulate_one(struct vm *vm)
+ * to go on. A page fault that ends here (a traced page-table write, MMIO)
+ * is recorded as the #PF exit it was, with the address (pf_addr, else 0). */
+static int emulate_one_for(struct vm *vm, bool page_fault, uint32_t pf_addr)
 {
     struct trap *t = state_of(vm);
     uint64_t t0 = exit_stats_now_ns();
@@ -292,17 +325,28 @@ static int emulate_one(struct vm *vm)
     unsigned reason = classify(vm, &qual, &len);
     uint8_t old_cpl = vm->cpu.cpl;
     uint32_t rip = vm->cpu.eip;
+    uint64_t retired = vm->cpu.instructions;
     t->nwritten = 0;
     t->emulated++;
     enum x86_status st = x86_step(&vm->cpu, &t->env);
     after_emulation(vm, old_cpl);
-    if (reason == EXIT_REASON_EXCEPTION_NMI)
+    if (vm->debug.active && vm->cpu.instructions != retired)
+        vm_debug_retired(vm);           // `step` counts emulated instructions too
+    if (page_fault)
+        vmcs_exception_exit_at(vm, rip, X86_PF, true, t->exit.error_code, pf_addr, t0);
+    else if (reason == EXIT_REASON_EXCEPTION_NMI)
         vmcs_exception_exit_at(vm, rip, t->exit.trapno, true, t->exit.error_code, 0, t0);
     else
-        vmcs_exit_at(vm, rip, reason, qual, len, t0);
+        vmcs_exit_at(vm, rip, reason, reason == EXIT_REASON_INVLPG ? t->invlpg_lin : qual,
+                     len, t0);
     if (st == X86_STEP_TRIPLE_FAULT)
         return VM_STOP_TRIPLE_FAULT;
     return -1;
+}
+
+static int emulate_one(struct vm *vm)
+{
+    return emulate_one_for(vm, false, 0);
 }
 
 /* Deliver an exception to the guest through its IDT, as the CPU would have
@@ -356,9 +400,18 @@ static int page_fault(struct vm *vm)
         vmcs_exception_exit(vm, X86_PF, true, r.error_code, addr, t0);
         vm->cpu.cr2 = addr;
         return reflect(vm, X86_PF, true, r.error_code);
-    case SHADOW_EMULATE:                // a write to a traced page table
+    case SHADOW_EMULATE: {              // a write to a traced page table
+        // Keep a copy of the frame: afterwards, exactly the entries the
+        // instruction changed are invalidated (reverse map, chapter 4).
+        const uint8_t *frame = gpa_ptr(&vm->mem, r.gpa & ~0xFFFu, 4096);
+        if (frame) {
+            memcpy(t->snap, frame, 4096);
+            t->snap_gpa = r.gpa & ~0xFFFu;
+        }
+        return emulate_one_for(vm, true, addr);
+    }
     case SHADOW_MMIO:                   // not RAM: a device register
-        return emulate_one(vm);
+        return emulate_one_for(vm, true, addr);
     case SHADOW_HOST_ERROR:
     default:
         console_printf("vmm: trap engine: cannot map guest address 0x%08x (%s)\n", addr,
@@ -388,18 +441,31 @@ static int handle_exit(struct vm *vm)
 {
     struct trap *t = state_of(vm);
     struct trap_exit_info *e = &t->exit;
+    if (e->signal == SIGSYS) {
+        console_printf("vmm: the guest made a host system call (number %llu) at rip 0x%llx: "
+                       "refused by the seccomp filter; guest stopped\n",
+                       (unsigned long long)e->syscall_nr, (unsigned long long)e->rip);
+        return VM_STOP_ERROR;
+    }
+    // Whatever the exit, the guest may have loaded a host-valid selector
+    // since the last one (a timer tick can fall right after such a load).
+    bool repaired = repair_selectors(vm);
     if (e->signal == SIGALRM) {
         vmcs_exit(vm, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, exit_stats_now_ns());
         return -1;
     }
-    if (e->signal == SIGSYS) {
-        console_printf("vmm: the guest made a host system call (number %llu) at eip 0x%08x: "
-                       "refused by the seccomp filter; guest stopped\n",
-                       (unsigned long long)e->syscall_nr, vm->cpu.eip);
-        return VM_STOP_ERROR;
+    if (repaired && e->trapno == X86_GP) {
+        // It faulted on the wrong selector: just run it again.
+        vmcs_exception_exit(vm, X86_GP, true, e->error_code, 0, exit_stats_now_ns());
+        return -1;
     }
-    if (repair_selectors(vm) && e->trapno == X86_GP)
-        return -1;                      // it faulted on the wrong selector: just run it again
+    if (e->trapno == X86_DB && t->stepping) {
+        // Our single-step trap, not the guest's: VT-x calls this exit
+        // "monitor trap flag".
+        vmcs_exit(vm, EXIT_REASON_MONITOR_TRAP_FLAG, 0, 0, exit_stats_now_ns());
+        vm_debug_retired(vm);
+        return -1;
+    }
     switch (e->trapno) {
     case X86_PF:
         return page_fault(vm);
@@ -429,13 +495,16 @@ static void regs_for_entry(const struct x86_cpu *c, struct trap_regs *r)
     r->eflags = (c->eflags & NATIVE_FLAGS) | X86_FLAG_IF | X86_FLAG_FIXED;
 }
 
-/* Take the guest's registers back after a native run. */
+/* Take the guest's registers back after a native run. The sti/mov-ss
+ * interrupt shadow ends once an instruction has run; if the very first one
+ * faulted (EIP unchanged), none has, and the shadow still holds. */
 static void regs_after_exit(struct x86_cpu *c, const struct trap_regs *r)
 {
     memcpy(c->gpr, r->gpr, sizeof(c->gpr));
+    if (r->eip != c->eip)
+        c->interrupt_shadow = false;
     c->eip = r->eip;
     c->eflags = (c->eflags & ~NATIVE_FLAGS) | (r->eflags & NATIVE_FLAGS);
-    c->interrupt_shadow = false;        // at least one instruction ran natively
 }
 
 /* Inject a pending interrupt if the virtual CPU can take it. */
@@ -469,11 +538,36 @@ static bool wait_while_halted(struct vm *vm)
     return true;
 }
 
+/*
+ * The monitor's single-stepping (chapter 7). A process has no debug
+ * registers of its own and breakpoints must not patch guest memory, so
+ * while breakpoints or steps are set every native entry runs one
+ * instruction with the trap flag set, and the host's SIGTRAP (#DB) brings
+ * us back after it: slow, but exact. The guest's own TF is kept aside.
+ */
+static void debug_entry(struct vm *vm, struct trap_regs *regs)
+{
+    struct trap *t = state_of(vm);
+    t->stepping = vm->debug.active && (vm->debug.nbreaks > 0 || vm->debug.steps > 0) &&
+                  !(vm->cpu.eflags & X86_FLAG_TF);
+    if (t->stepping)
+        regs->eflags |= X86_FLAG_TF;
+}
+
+static void debug_exit(struct vm *vm)
+{
+    if (state_of(vm)->stepping)
+        vm->cpu.eflags &= ~X86_FLAG_TF;
+}
+
 static enum vm_stop trap_run(struct vm *vm)
 {
     struct trap *t = state_of(vm);
     uint64_t deadline = vm->config.timeout_s > 0
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
+    // Guest time goes on from where it stopped: after a pause in the
+    // monitor, or from another engine's clock after `engine trap`.
+    t->clock_start = exit_stats_now_ns() - vm->now_ns;
     for (;;) {
         vm->now_ns = now_ns(t);
         pit_update(&vm->pit, vm->now_ns);
@@ -486,6 +580,8 @@ static enum vm_stop trap_run(struct vm *vm)
         int stop = maybe_interrupt(vm);
         if (stop >= 0)
             return (enum vm_stop)stop;
+        if (vm->debug.active && vm_debug_stop_here(vm, vm->cpu.eip))
+            return VM_STOP_DEBUG;
         if (vm->cpu.halted) {
             if (!wait_while_halted(vm)) {
                 console_printf("vmm: the guest halted %s; nothing can wake it\n",
@@ -498,9 +594,11 @@ static enum vm_stop trap_run(struct vm *vm)
         }
         struct trap_regs regs;
         regs_for_entry(&vm->cpu, &regs);
+        debug_entry(vm, &regs);
         t->native_entries++;
         trap_run_guest(&regs, &t->exit);
         regs_after_exit(&vm->cpu, &t->exit.regs);
+        debug_exit(vm);
         if (t->exit.signal != SIGSYS && t->exit.cs == HOST_CS64) {
             console_printf("vmm: the guest jumped to the host's 64-bit code segment at "
                            "eip 0x%08x; guest stopped\n", vm->cpu.eip);
@@ -511,7 +609,16 @@ static enum vm_stop trap_run(struct vm *vm)
                            "guest stopped\n", (unsigned long long)t->exit.rip);
             return VM_STOP_ERROR;
         }
+        bool if_before = vm->cpu.eflags & X86_FLAG_IF;
         stop = handle_exit(vm);
+        // Forward progress under an interrupt storm (chapter 9): an exit
+        // costs microseconds, more than the PIT's fastest period, so a tick
+        // is always pending when a handler's iret is emulated. Injected at
+        // once, the interrupted code would never run again. So an emulated
+        // instruction that sets IF (iret, like sti) gets sti's shadow: one
+        // more guest instruction runs first. The tick is late, not lost.
+        if (!if_before && (vm->cpu.eflags & X86_FLAG_IF))
+            vm->cpu.interrupt_shadow = true;
         if (stop >= 0) {
             if (stop == VM_STOP_TRIPLE_FAULT)
                 console_printf("vmm: triple fault: the guest CPU shut down at eip 0x%08x\n",
@@ -547,6 +654,7 @@ static int trap_init(struct vm *vm)
     };
     t->cr0 = vm->cpu.cr0;
     t->cr4 = vm->cpu.cr4;
+    t->snap_gpa = 1;                    // no snapshot
     t->clock_start = exit_stats_now_ns();
     if (trap_host_init(vm->mem.fd, vm->mem.size, err, sizeof(err)) < 0 ||
         shadow_init(&t->shadow, &vm->mem, &trap_host_ops, t->mode) < 0 ||
@@ -555,6 +663,12 @@ static int trap_init(struct vm *vm)
         console_printf("vmm: trap engine: %s\n", err);
         return -1;
     }
+    // cpuid is not privileged: natively the guest would see the host's CPU.
+    // Where the host CPU and kernel offer CPUID faulting, cpuid in this
+    // process raises #GP instead, and we answer with the virtual CPU's
+    // values (chapter 3, "The x86 holes"). The VMM itself issues no cpuid
+    // after start-up (the C library asked its questions before main).
+    t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
     return 0;
 }
 
@@ -580,6 +694,9 @@ static void trap_print_stats(struct vm *vm, FILE *out)
     fprintf(out, "native entries: %llu, instructions emulated: %llu, selector repairs: %llu\n",
             (unsigned long long)t->native_entries, (unsigned long long)t->emulated,
             (unsigned long long)t->selector_repairs);
+    fprintf(out, "cpuid: %s\n", t->cpuid_faulting
+                ? "traps (CPUID faulting): the guest sees the virtual CPU"
+                : "runs natively (no CPUID faulting on this host): the guest sees the host CPU");
     fprintf(out, "shadow (%s): hidden faults %llu, injected faults %llu, PT writes emulated %llu,\n"
                  "  entries filled %llu, invalidated %llu, full flushes %llu, CR3 switches %llu,\n"
                  "  entries kept across CR3 switches %llu, ring-compression switches %llu\n",
@@ -597,10 +714,56 @@ static void trap_destroy(struct vm *vm)
     if (!t)
         return;
     trap_signals_stop();
+    if (t->cpuid_faulting)
+        syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
     shadow_destroy(&t->shadow);
     trap_host_destroy();
     free(t);
     vm->engine_state = NULL;
+}
+
+/* The monitor's `pt`: what the shadow page table holds for gva. */
+/* --stats=json: the shadow's counters (the benchmarks of chapter 8 read them). */
+static void trap_json_stats(struct vm *vm, FILE *out)
+{
+    struct trap *t = state_of(vm);
+    const struct shadow_stats *s = &t->shadow.stats;
+    fprintf(out, "{\"native_entries\": %llu, \"emulated\": %llu, \"shadow\": {\"mode\": \"%s\", "
+                 "\"hidden_faults\": %llu, \"injected_faults\": %llu, \"pt_writes\": %llu, "
+                 "\"filled\": %llu, \"invalidated\": %llu, \"flushes\": %llu, "
+                 "\"cr3_switches\": %llu, \"kept_on_cr3\": %llu, \"ring_switches\": %llu}}",
+            (unsigned long long)t->native_entries, (unsigned long long)t->emulated,
+            t->mode == SHADOW_VTLB ? "vtlb" : "traced",
+            (unsigned long long)s->hidden_faults, (unsigned long long)s->injected_faults,
+            (unsigned long long)s->pt_writes, (unsigned long long)s->filled,
+            (unsigned long long)s->invalidated, (unsigned long long)s->flushes,
+            (unsigned long long)s->cr3_switches, (unsigned long long)s->kept_on_cr3,
+            (unsigned long long)s->ring_switches);
+}
+
+static void trap_show_page(struct vm *vm, uint32_t gva, FILE *out)
+{
+    struct shadow_entry e;
+    if (shadow_lookup(&state_of(vm)->shadow, gva, &e) < 0) {
+        fprintf(out, "shadow: not installed%s%s (the next access takes a hidden fault)\n",
+                e.why != SHADOW_WHY_NONE ? ": " : "",
+                e.why != SHADOW_WHY_NONE ? shadow_why_name(e.why) : "");
+        return;
+    }
+    fprintf(out, "shadow: installed -> GPA 0x%08x, %s%s%s%s%s\n", e.gpa,
+            e.writable ? "writable" : "read-only", e.user ? ", user" : ", supervisor",
+            e.big ? ", piece of a 4M page" : "", e.writable ? "" : ": ",
+            e.writable ? "" : shadow_why_name(e.why));
+}
+
+/* The monitor's `tlb`: the shadow page table plays the TLB's part here. */
+static void trap_show_tlb(struct vm *vm, FILE *out)
+{
+    struct trap *t = state_of(vm);
+    fprintf(out, "the trap engine has no TLB of its own: the shadow page table (%s mode) "
+                 "holds %u pages\n", t->mode == SHADOW_VTLB ? "vtlb" : "traced",
+            t->shadow.installed);
+    trap_print_stats(vm, out);
 }
 
 const struct engine trap_engine = {
@@ -611,4 +774,7 @@ const struct engine trap_engine = {
     .set_state = trap_set_state,
     .print_stats = trap_print_stats,
     .destroy = trap_destroy,
+    .show_page = trap_show_page,
+    .show_tlb = trap_show_tlb,
+    .json_stats = trap_json_stats,
 };

@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include "vmm/lab.h"
+
 /* Where each field sits in the VMX access-rights word (SDM 24.4.1). */
 #define AR_S_SHIFT        4
 #define AR_P_SHIFT        7
@@ -26,6 +28,7 @@
 
 void kvm_segment_from_x86(const struct x86_segment *in, struct kvm_segment *out)
 {
+    /* BEGIN SOLUTION(lab=4) */
     uint32_t ar = in->attr;
     memset(out, 0, sizeof(*out));
     out->base = in->base;
@@ -40,10 +43,13 @@ void kvm_segment_from_x86(const struct x86_segment *in, struct kvm_segment *out)
     out->db = (ar >> AR_DB_SHIFT) & 1;
     out->g = (ar >> AR_G_SHIFT) & 1;
     out->unusable = (ar >> AR_UNUSABLE_SHIFT) & 1;
+    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4: kvm_segment_from_x86"); */
+    /* END SOLUTION */
 }
 
 void kvm_segment_to_x86(const struct kvm_segment *in, struct x86_segment *out)
 {
+    /* BEGIN SOLUTION(lab=4) */
     out->base = (uint32_t)in->base;     // an i386 guest: bases fit in 32 bits
     out->limit = in->limit;
     out->selector = in->selector;
@@ -56,6 +62,8 @@ void kvm_segment_to_x86(const struct kvm_segment *in, struct x86_segment *out)
                 (uint32_t)(in->db & 1) << AR_DB_SHIFT |
                 (uint32_t)(in->g & 1) << AR_G_SHIFT |
                 (uint32_t)(in->unusable & 1) << AR_UNUSABLE_SHIFT;
+    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4: kvm_segment_to_x86"); */
+    /* END SOLUTION */
 }
 
 /* Our general registers are numbered as the instruction encoding numbers

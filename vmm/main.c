@@ -13,6 +13,7 @@
 #include "vmm/console.h"
 #include "vmm/kvm.h"
 #include "vmm/loader.h"
+#include "vmm/monitor.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"
@@ -106,11 +107,6 @@ int main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
-    if (opt.monitor || opt.gdb_port) {
-        fprintf(stderr, "vmm: %s is not available yet (the monitor arrives with chapter 7)\n",
-                opt.monitor ? "--monitor" : "--gdb");
-        return VMM_EXIT_UNAVAILABLE;
-    }
     const struct engine *engine = choose_engine(opt.engine);
     if (!engine)
         return VMM_EXIT_UNAVAILABLE;
@@ -159,8 +155,20 @@ int main(int argc, char **argv)
         return VMM_EXIT_UNAVAILABLE;
     }
 
+    // The monitor (chapter 7) runs the guest: straight through, or paused
+    // for --monitor, --gdb and Ctrl-A c.
+    struct mon_config mon = {
+        .start_paused = opt.monitor,
+        .gdb_port = opt.gdb_port,
+        .symbols_path = guest,
+    };
+    if (mon_init(&vm, &mon, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        vm_destroy(&vm);
+        return VMM_EXIT_SETUP;
+    }
     console_init();
-    enum vm_stop stop = engine->run(&vm);
+    enum vm_stop stop = mon_run(&vm);
     console_restore();
     uint64_t host_ns = exit_stats_now_ns() - vm.start_host_ns;
 
@@ -179,6 +187,9 @@ int main(int argc, char **argv)
     case VM_STOP_QUIT:
         fprintf(stderr, "vmm: quit\n");
         status = VMM_EXIT_QUIT;
+        break;
+    case VM_STOP_DEBUG:                 // left from the monitor or gdb: not an error
+        status = 0;
         break;
     default:
         status = VMM_EXIT_GUEST_CRASH;

@@ -26,6 +26,8 @@ struct vmm_options {
     uint64_t    mem_mib;
     const char *disk;                   /* NULL: the bundled disk (with the bundled guest) */
     bool        no_disk;
+    bool        disk_readonly;          /* --disk FILE,readonly */
+    char        disk_buf[1024];         /* FILE without ",readonly"; disk points here */
     const char *cmdline;
     const char *guest;                  /* NULL: the bundled guest */
     bool        stats;                  /* print statistics at the end */
@@ -35,6 +37,7 @@ struct vmm_options {
     bool        monitor;
     int         gdb_port;               /* 0: none */
     const char *shadow;                 /* vtlb or traced (trap engine) */
+    const char *mmu_model;              /* shadow, nested or both (interp engine) */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };

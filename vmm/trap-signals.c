@@ -10,7 +10,8 @@
  * Handlers run on an alternate stack (the guest's stack is not ours) and
  * with SA_NODEFER, so leaving them by a jump needs no signal-mask repair.
  * A signal that did not come from guest code (below 4 GiB) is the
- * VMM's own: a timer tick while we run is remembered, a fault is our bug
+ * VMM's own: a timer tick while we run is ignored (the run loop reads the
+ * clock before every entry), a fault is our bug
  * and is re-raised with the default action, so it dumps core as it should.
  */
 #define _GNU_SOURCE
@@ -37,12 +38,19 @@ uint8_t  trap_have_fsgsbase;
 
 static sigjmp_buf guest_exit_jump;
 static volatile sig_atomic_t in_guest;
-static volatile sig_atomic_t timer_pending;
 static struct trap_exit_info *exit_out;
 static timer_t tick_timer;
 static bool timer_created;
 
 static const int exit_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS, SIGALRM };
+#define NSIGNALS (sizeof(exit_signals) / sizeof(exit_signals[0]))
+
+/* What init took, so that stop gives it back (the monitor's `engine`
+ * command destroys this engine and may start it again later). */
+static struct sigaction saved_actions[NSIGNALS];
+static bool actions_saved;
+static stack_t saved_altstack;
+static void *alt_stack;
 
 static uint16_t read_ds(void) { uint16_t v; __asm__ volatile("mov %%ds, %0" : "=r"(v)); return v; }
 static uint16_t read_es(void) { uint16_t v; __asm__ volatile("mov %%es, %0" : "=r"(v)); return v; }
@@ -61,10 +69,8 @@ void trap_signal_handler(int sig, siginfo_t *info, void *uc_void)
     uint64_t rip = (uint64_t)g[REG_RIP];
     bool from_guest = in_guest && (cs == USER32_CS || (cs == USER64_CS && rip < 0x100000000ull));
     if (!from_guest) {
-        if (sig == SIGALRM) {
-            timer_pending = 1;
-            return;
-        }
+        if (sig == SIGALRM)
+            return;                     // a tick while we run: the loop looks at the clock anyway
         // A fault in the VMM itself: our bug. Die of it the normal way.
         signal(sig, SIG_DFL);
         return;
@@ -101,13 +107,6 @@ void trap_run_guest(const struct trap_regs *regs, struct trap_exit_info *exit)
     // Back from the guest through the signal handler.
 }
 
-bool trap_timer_pending(void)
-{
-    bool was = timer_pending;
-    timer_pending = 0;
-    return was;
-}
-
 int trap_signals_init(unsigned period_us, char *err, size_t errlen)
 {
     trap_have_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
@@ -118,8 +117,8 @@ int trap_signals_init(unsigned period_us, char *err, size_t errlen)
     }
     trap_host_fs_base = fs_base;
 
-    stack_t ss = { .ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE };
-    if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+    stack_t ss = { .ss_sp = alt_stack = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE };
+    if (!ss.ss_sp || sigaltstack(&ss, &saved_altstack) < 0) {
         snprintf(err, errlen, "cannot set up the alternate signal stack: %m");
         return -1;
     }
@@ -128,8 +127,9 @@ int trap_signals_init(unsigned period_us, char *err, size_t errlen)
     sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))trap_signal_stub;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(exit_signals) / sizeof(exit_signals[0]); i++) {
-        if (sigaction(exit_signals[i], &sa, NULL) < 0) {
+    actions_saved = true;
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (sigaction(exit_signals[i], &sa, &saved_actions[i]) < 0) {
             snprintf(err, errlen, "cannot install the signal handlers: %m");
             return -1;
         }
@@ -152,11 +152,24 @@ int trap_signals_init(unsigned period_us, char *err, size_t errlen)
     return 0;
 }
 
+/* Give back everything init took: the timer first (so no tick finds the
+ * old handler gone), then the handlers, then the alternate stack. */
 void trap_signals_stop(void)
 {
     if (timer_created) {
         timer_delete(tick_timer);
         timer_created = false;
     }
-    signal(SIGALRM, SIG_IGN);
+    signal(SIGALRM, SIG_IGN);           // a tick may still be queued
+    if (actions_saved) {
+        for (size_t i = 0; i < NSIGNALS; i++)
+            if (exit_signals[i] != SIGALRM)
+                sigaction(exit_signals[i], &saved_actions[i], NULL);
+        actions_saved = false;
+    }
+    if (alt_stack) {
+        sigaltstack(&saved_altstack, NULL);
+        free(alt_stack);
+        alt_stack = NULL;
+    }
 }

@@ -51,8 +51,6 @@ int  trap_signals_init(unsigned period_us, char *err, size_t errlen);
 void trap_signals_stop(void);
 /* Run the guest from regs until it leaves; fills *exit. */
 void trap_run_guest(const struct trap_regs *regs, struct trap_exit_info *exit);
-/* True when a timer tick arrived while the VMM itself was running. */
-bool trap_timer_pending(void);
 
 /* ---- trap-host.c ---- */
 /* Reserve the guest's 4 GiB window in our address space (everything but the

@@ -12,15 +12,43 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "vmm/console.h"
+
+/*
+ * Open the disk image and lock it (chapter 9, "Durable disks"). Two VMMs
+ * writing one image would interleave their sectors and corrupt the guest's
+ * file system, so a writer takes an exclusive lock and a reader (readonly)
+ * a shared one; flock's locks go away with the process, even after kill -9.
+ * Returns the fd, or -1 with a message in err.
+ */
+static int open_disk(const struct vm_config *config, char *err, size_t errlen)
+{
+    bool ro = config->disk_readonly;
+    int fd = open(config->disk_path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open the disk image: %s", config->disk_path,
+                 strerror(errno));
+        return -1;
+    }
+    if (flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        snprintf(err, errlen, "%s: the disk image is in use by another VMM (%s); "
+                 "two VMMs may share an image only with ',readonly'", config->disk_path,
+                 errno == EWOULDBLOCK ? "it is locked" : strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
 
 int vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t errlen)
 {
     memset(vm, 0, sizeof(*vm));
     vm->config = *config;
     vm->mem.fd = -1;
+    vm->debug.stop_exit = -1;
     if (guest_mem_init(&vm->mem, config->mem_bytes) < 0) {
         snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM: %s",
                  (unsigned long long)(config->mem_bytes >> 20), strerror(errno));
@@ -36,14 +64,12 @@ int vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t e
         return -1;
     }
     if (config->disk_path) {
-        int fd = open(config->disk_path, O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            snprintf(err, errlen, "%s: cannot open the disk image: %s", config->disk_path,
-                     strerror(errno));
+        int fd = open_disk(config, err, errlen);
+        if (fd < 0)
             return -1;
-        }
         struct vblk_config vc = {
             .fd = fd,
+            .read_only = config->disk_readonly,
             .pci_slot = VM_VBLK_SLOT,
             .io_base = VM_VBLK_IO_BASE,
             .irq = VM_VBLK_IRQ,
@@ -77,10 +103,47 @@ void vm_destroy(struct vm *vm)
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)
 {
     exit_stats_record(&vm->exits, reason, host_ns);
+    if (vm->debug.stop_exit == (int)(reason & 0xFFFF))
+        vm->debug.why = VM_DEBUG_EXIT;  // the engine stops at the next boundary
     if (vm->config.trace_exits) {
-        uint64_t qual = 0;
+        uint64_t qual = 0, rip = vm->cpu.eip;
         vmread(&vm->vmcs, EXIT_QUALIFICATION, &qual);
+        vmread(&vm->vmcs, GUEST_RIP, &rip);     // the exiting instruction
         console_printf("exit: %-28s qual=0x%llx rip=0x%08x\n", vmcs_exit_reason_name(reason),
-                       (unsigned long long)qual, vm->cpu.eip);
+                       (unsigned long long)qual, (uint32_t)rip);
     }
+}
+
+/* ---- debugging hooks (chapter 7, "Stopping the guest") ---- */
+
+void vm_debug_update(struct vm *vm)
+{
+    struct vm_debug *d = &vm->debug;
+    d->active = d->nbreaks > 0 || d->steps > 0 || d->stop_exit >= 0 || d->why != VM_DEBUG_NONE;
+}
+
+bool vm_debug_stop_here(struct vm *vm, uint32_t eip)
+{
+    struct vm_debug *d = &vm->debug;
+    if (d->why != VM_DEBUG_NONE)
+        return true;
+    // A halted CPU is not about to run the instruction at EIP; and the
+    // first instruction after a stop is where we stopped: run it.
+    if (vm->cpu.halted || d->resuming)
+        return false;
+    for (unsigned i = 0; i < d->nbreaks; i++) {
+        if (d->breaks[i] == eip) {
+            d->why = VM_DEBUG_BREAK;
+            return true;
+        }
+    }
+    return false;
+}
+
+void vm_debug_retired(struct vm *vm)
+{
+    struct vm_debug *d = &vm->debug;
+    d->resuming = false;
+    if (d->steps > 0 && --d->steps == 0)
+        d->why = VM_DEBUG_STEP;
 }

@@ -30,9 +30,35 @@
 struct vm_config {
     uint64_t    mem_bytes;
     const char *disk_path;              /* NULL: no disk */
+    bool        disk_readonly;          /* --disk FILE,readonly */
     bool        trace_exits;            /* print every exit to stderr */
     double      timeout_s;              /* 0: none */
     const char *shadow;                 /* trap engine: "vtlb" or "traced" (default) */
+    const char *mmu_model;              /* interp: "shadow", "nested", "both" or NULL */
+};
+
+/* Why an engine returned VM_STOP_DEBUG (chapter 7, "Stopping the guest"). */
+enum vm_debug_why {
+    VM_DEBUG_NONE,
+    VM_DEBUG_BREAK,                     /* EIP reached a breakpoint */
+    VM_DEBUG_STEP,                      /* the instructions of `step N` ran */
+    VM_DEBUG_EXIT,                      /* the exit `break exit REASON` waits for happened */
+    VM_DEBUG_REQUEST,                   /* the user asked (Ctrl-A c, gdb's Ctrl-C) */
+};
+
+#define VM_MAX_BREAKPOINTS 16
+
+/* The monitor's and the gdb stub's hold on the running guest (chapter 7).
+ * Engines look at it only while `active` is set, so a run without a
+ * debugger pays one flag test per instruction (interp) or entry (trap). */
+struct vm_debug {
+    bool     active;                    /* any of the below: vm_debug_update() */
+    uint32_t breaks[VM_MAX_BREAKPOINTS];/* EIPs to stop before */
+    unsigned nbreaks;
+    uint64_t steps;                     /* instructions still to run; 0: not stepping */
+    int      stop_exit;                 /* basic exit reason to stop after; -1: none */
+    bool     resuming;                  /* no breakpoint before the first instruction */
+    enum vm_debug_why why;              /* set: the engine must stop */
 };
 
 struct vm {
@@ -53,6 +79,7 @@ struct vm {
     const struct engine *engine;
     void              *engine_state;
     uint64_t           start_host_ns;   /* for --timeout and the statistics */
+    struct vm_debug    debug;           /* breakpoints, stepping (chapter 7) */
 };
 
 /* Build the machine: RAM, bus, devices. 0, or -1 with a message in err. */
@@ -61,5 +88,18 @@ void vm_destroy(struct vm *vm);
 
 /* Record one exit in the statistics (and trace it if asked). */
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns);
+
+/* ---- debugging hooks (chapter 7); engines call the two below only while
+ * vm->debug.active ---- */
+
+/* At an instruction boundary, before the instruction at eip: true when the
+ * guest must stop here (breakpoint, step count done, awaited exit seen). */
+bool vm_debug_stop_here(struct vm *vm, uint32_t eip);
+
+/* One guest instruction retired: count it against `step N`. */
+void vm_debug_retired(struct vm *vm);
+
+/* Recompute debug.active after changing breakpoints, steps or stop_exit. */
+void vm_debug_update(struct vm *vm);
 
 #endif

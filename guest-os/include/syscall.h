@@ -28,7 +28,16 @@
 #define SYS_poweroff  15        /* poweroff(code) */
 #define SYS_progs     16        /* progs(buf, n): names of the programs, '\n' separated */
 #define SYS_popftest  17        /* popftest(cycles, &report): the popf demo, in the kernel */
-#define SYS_MAX       17
+#define SYS_nanobench 18        /* nanobench(op, n, va): a privileged op n times (chapter 8) */
+#define SYS_blkflush  19        /* blkflush(): written sectors reach stable storage */
+#define SYS_MAX       19
+
+/* The operations of nanobench: what user code cannot do itself. */
+#define NANO_CLISTI    1        /* cli; sti */
+#define NANO_PIO       2        /* inb from an unassigned port */
+#define NANO_CR3       3        /* reload CR3 (a context switch's MMU half) */
+#define NANO_PTEMOD    4        /* change the PTE of user page va, invlpg, read va */
+#define NANO_DIVZERO   5        /* a divide error, taken and resumed in the kernel */
 
 #define SECTOR_SIZE   512
 

@@ -27,5 +27,7 @@ void vblk_intr(void);
 int  vblk_capacity(void);
 /* Transfer count sectors at sector to/from buf (kernel memory). 0 or -1. */
 int  vblk_rw(uint32_t sector, void *buf, uint32_t count, bool write);
+/* Ask the disk to make every completed write durable (VIRTIO_BLK_T_FLUSH). 0 or -1. */
+int  vblk_flush(void);
 
 #endif

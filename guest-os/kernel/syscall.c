@@ -13,6 +13,7 @@
 #include "guest-os/include/syscall.h"
 #include "kernel/console.h"
 #include "kernel/devices.h"
+#include "kernel/nanobench.h"
 #include "kernel/proc.h"
 #include "kernel/x86.h"
 
@@ -141,19 +142,34 @@ static int block_transfer(uint32_t sector, uint32_t va, uint32_t count, bool wri
  * The driver sleeps while the disk works, and another process may then come
  * here: the buffer and the device are one at a time, so a process waits for
  * them (a sleep lock; no spin lock is needed with interrupts off). */
+static bool blk_busy;
+
 static int block_io(struct trapframe *tf, bool write)
 {
     static char bounce[8 * SECTOR_SIZE];
-    static bool busy;
     uint32_t sector = tf->ebx, va = tf->ecx, count = tf->edx;
     if (count > 128 || !user_range_ok(va, count * SECTOR_SIZE, !write))
         return -1;
-    while (busy)
-        sleep(&busy);
-    busy = true;
+    while (blk_busy)
+        sleep(&blk_busy);
+    blk_busy = true;
     int result = block_transfer(sector, va, count, write, bounce);
-    busy = false;
-    wakeup(&busy);
+    blk_busy = false;
+    wakeup(&blk_busy);
+    return result;
+}
+
+/* blkflush: returns once the device says the writes are on stable storage
+ * (chapter 9, "Durable disks"). The same one-at-a-time rule as above. */
+static int sys_blkflush(struct trapframe *tf)
+{
+    (void)tf;
+    while (blk_busy)
+        sleep(&blk_busy);
+    blk_busy = true;
+    int result = vblk_flush();
+    blk_busy = false;
+    wakeup(&blk_busy);
     return result;
 }
 
@@ -229,7 +245,8 @@ static const syscall_fn syscalls[SYS_MAX + 1] = {
     [SYS_write] = sys_write,       [SYS_blkread] = sys_blkread,
     [SYS_blkwrite] = sys_blkwrite, [SYS_blksize] = sys_blksize,
     [SYS_poweroff] = sys_poweroff, [SYS_progs] = sys_progs,
-    [SYS_popftest] = sys_popftest,
+    [SYS_popftest] = sys_popftest, [SYS_nanobench] = sys_nanobench,
+    [SYS_blkflush] = sys_blkflush,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -16,6 +16,7 @@
 #include "guest-os/include/syscall.h"
 #include "kernel/console.h"
 #include "kernel/devices.h"
+#include "kernel/nanobench.h"
 #include "kernel/proc.h"
 #include "kernel/seg.h"
 #include "kernel/syscall.h"
@@ -88,6 +89,8 @@ void trap(struct trapframe *tf)
         syscall_dispatch(tf);
     } else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
         irq((int)tf->trapno - T_IRQ0);
+    } else if (!from_user && nanobench_fixup(tf)) {
+        // The divide nanobenchmark's own fault: resumed past the divl.
     } else if (!from_user) {
         panic("%s (trap %u) in the kernel: err 0x%x eip 0x%x cr2 0x%x",
               trap_name(tf->trapno), tf->trapno, tf->err, tf->eip, rcr2());

@@ -4,7 +4,7 @@
  *
  * The walkthrough of the course notes, in code:
  *  1. find the PCI function 1AF4:1001 and its I/O BAR and IRQ line;
- *  2. reset, ACKNOWLEDGE, DRIVER; negotiate features (we take none);
+ *  2. reset, ACKNOWLEDGE, DRIVER; negotiate features (we take only FLUSH);
  *  3. give the device one virtqueue: a descriptor table, an available ring
  *     (driver -> device) and a used ring (device -> driver) in guest memory;
  *  4. DRIVER_OK;
@@ -12,6 +12,8 @@
  *     the head put in the available ring, a write to QUEUE_NOTIFY;
  *  6. the device processes it, fills the used ring, raises its interrupt;
  *     reading ISR acknowledges it, and the driver finds the request done.
+ * A flush (chapter 9, "Durable disks") is a request of two descriptors,
+ * header and status: when it completes, every write before it is durable.
  * One request at a time: the kernel is not preemptible and sleeps until the
  * interrupt comes.
  */
@@ -40,8 +42,10 @@
 #define VRING_DESC_F_NEXT  1
 #define VRING_DESC_F_WRITE 2            /* the device writes this buffer */
 
-#define VIRTIO_BLK_T_IN  0
-#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_IN    0
+#define VIRTIO_BLK_T_OUT   1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_F_FLUSH 9            /* feature bit: the device takes flushes */
 
 #define MAX_QUEUE 256                   /* what vring_mem below has room for */
 
@@ -74,6 +78,7 @@ static struct {
     volatile struct vring_used_elem *used_ring;
     uint16_t last_used;
     uint32_t capacity;
+    bool     has_flush;                 /* VIRTIO_BLK_F_FLUSH negotiated */
     struct blk_request_header header;
     volatile uint8_t status;
 } vblk = { .irq = -1 };
@@ -94,8 +99,10 @@ int vblk_init(void)
     outb(vblk.io + VIRTIO_STATUS, 0);   // reset
     outb(vblk.io + VIRTIO_STATUS, STATUS_ACKNOWLEDGE);
     outb(vblk.io + VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-    (void)inl(vblk.io + VIRTIO_HOST_FEATURES);
-    outl(vblk.io + VIRTIO_GUEST_FEATURES, 0);
+    // FLUSH is the one feature we take: without it a device must write
+    // through, and then there is nothing to flush.
+    vblk.has_flush = (inl(vblk.io + VIRTIO_HOST_FEATURES) >> VIRTIO_BLK_F_FLUSH) & 1;
+    outl(vblk.io + VIRTIO_GUEST_FEATURES, vblk.has_flush ? 1u << VIRTIO_BLK_F_FLUSH : 0);
 
     outw(vblk.io + VIRTIO_QUEUE_SELECT, 0);
     vblk.qsize = inw(vblk.io + VIRTIO_QUEUE_SIZE);
@@ -139,6 +146,22 @@ void vblk_intr(void)
         wakeup(&vblk);
 }
 
+/* Offer the chain that starts at descriptor 0, notify, sleep until the
+ * device has used it. 0 if its status byte says OK, else -1. */
+static int submit(void)
+{
+    vblk.avail_ring[*vblk.avail_idx % vblk.qsize] = 0;
+    __asm__ volatile("" ::: "memory");  // the ring entry before the index
+    (*vblk.avail_idx)++;
+    __asm__ volatile("" ::: "memory");
+    outw(vblk.io + VIRTIO_QUEUE_NOTIFY, 0);
+
+    while (*vblk.used_idx == vblk.last_used)
+        sleep(&vblk);
+    vblk.last_used++;
+    return vblk.status == 0 ? 0 : -1;
+}
+
 int vblk_rw(uint32_t sector, void *buf, uint32_t count, bool write)
 {
     if (!vblk.io || sector >= vblk.capacity || count > vblk.capacity - sector)
@@ -161,15 +184,28 @@ int vblk_rw(uint32_t sector, void *buf, uint32_t count, bool write)
     d[2].len = 1;
     d[2].flags = VRING_DESC_F_WRITE;
     d[2].next = 0;
+    return submit();
+}
 
-    vblk.avail_ring[*vblk.avail_idx % vblk.qsize] = 0;
-    __asm__ volatile("" ::: "memory");  // the ring entry before the index
-    (*vblk.avail_idx)++;
-    __asm__ volatile("" ::: "memory");
-    outw(vblk.io + VIRTIO_QUEUE_NOTIFY, 0);
+int vblk_flush(void)
+{
+    if (!vblk.io)
+        return -1;
+    if (!vblk.has_flush)
+        return 0;                       // a write-through disk: already durable
+    vblk.header.type = VIRTIO_BLK_T_FLUSH;
+    vblk.header.ioprio = 0;
+    vblk.header.sector = 0;
+    vblk.status = 0xFF;
 
-    while (*vblk.used_idx == vblk.last_used)
-        sleep(&vblk);
-    vblk.last_used++;
-    return vblk.status == 0 ? 0 : -1;
+    struct vring_desc *d = vblk.desc;
+    d[0].addr = v2p(&vblk.header);
+    d[0].len = sizeof(vblk.header);
+    d[0].flags = VRING_DESC_F_NEXT;
+    d[0].next = 1;
+    d[1].addr = v2p((const void *)&vblk.status);
+    d[1].len = 1;
+    d[1].flags = VRING_DESC_F_WRITE;
+    d[1].next = 0;
+    return submit();
 }

@@ -23,9 +23,11 @@ int  write(int fd, const void *buf, int n);
 int  blkread(unsigned sector, void *buf, unsigned count);
 int  blkwrite(unsigned sector, const void *buf, unsigned count);
 int  blksize(void);
+int  blkflush(void);                    /* 0 once the disk has the writes, or -1 */
 void poweroff(int code) __attribute__((noreturn));
 int  progs(char *buf, int n);
 int  popftest(unsigned cycles, struct popf_report *report);
+int  nanobench(int op, unsigned n, void *va);    /* NANO_* op n times in the kernel */
 /* Any system call by number: for tests of bad numbers and arguments. */
 int  syscall5(int n, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e);
 

@@ -43,6 +43,8 @@ stub blksize, SYS_blksize
 stub poweroff, SYS_poweroff
 stub progs, SYS_progs
 stub popftest, SYS_popftest
+stub nanobench, SYS_nanobench
+stub blkflush, SYS_blkflush
 
 /* syscall5(n, a, b, c, d, e): the number is the first argument. */
 .globl syscall5

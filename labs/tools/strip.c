@@ -2,6 +2,8 @@
  * strip.c - the marker stripper behind `make handout` (labs/README.md).
  * See strip.h for the marker format. Works line by line; every marker must
  * stand alone on its line, so the rules stay simple enough to trust.
+ * Markers are C comments in code, and HTML comments ("<!-- BEGIN SOLUTION
+ * (lab=6) -->", "<!-- STUB: ... -->", "<!-- END SOLUTION -->") in Markdown.
  */
 #include "labs/tools/strip.h"
 
@@ -46,12 +48,39 @@ static int starts(const char *p, const char *end, const char *word)
     return (size_t)(end - p) >= n && memcmp(p, word, n) == 0;
 }
 
-/* Does [p, end) end with "*" "/" (allowing trailing blanks)? */
-static int ends_comment(const char *p, const char *end)
+/* The two comment styles a marker may use. */
+struct style {
+    const char *open, *close;
+};
+static const struct style styles[] = { { "/* ", "*/" }, { "<!-- ", "-->" } };
+
+/* If [p, end) starts with a comment opener followed by word, return the
+ * style and set *rest to what follows the word; else NULL. */
+static const struct style *marker(const char *p, const char *end, const char *word,
+                                  const char **rest)
 {
+    for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++) {
+        size_t n = strlen(styles[i].open);
+        if (starts(p, end, styles[i].open) && starts(p + n, end, word)) {
+            *rest = p + n + strlen(word);
+            return &styles[i];
+        }
+    }
+    return NULL;
+}
+
+/* Does [p, end) end with the style's closer (allowing trailing blanks)?
+ * If so, *close_at points at the closer. */
+static int ends_comment(const char *p, const char *end, const struct style *st,
+                        const char **close_at)
+{
+    size_t n = strlen(st->close);
     while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
         end--;
-    return end - p >= 2 && end[-2] == '*' && end[-1] == '/';
+    if ((size_t)(end - p) < n || memcmp(end - n, st->close, n) != 0)
+        return 0;
+    *close_at = end - n;
+    return 1;
 }
 
 int strip_markers(const char *name, const char *text, size_t len, int lab,
@@ -73,9 +102,11 @@ int strip_markers(const char *name, const char *text, size_t len, int lab,
         size_t indent;
         const char *p = skip_indent(line, end, &indent);
 
-        if (starts(p, end, "/* BEGIN SOLUTION(lab=")) {
+        const char *rest, *close_at;
+        const struct style *st;
+        if ((st = marker(p, end, "BEGIN SOLUTION(lab=", &rest)) != NULL) {
             int n = 0;
-            const char *q = p + strlen("/* BEGIN SOLUTION(lab=");
+            const char *q = rest;
             while (q < end && *q >= '0' && *q <= '9')
                 n = n * 10 + (*q++ - '0');
             if (in_region) {
@@ -83,7 +114,7 @@ int strip_markers(const char *name, const char *text, size_t len, int lab,
                          name, lineno, begin_line);
                 goto fail;
             }
-            if (n < 1 || n > 99 || !starts(q, end, ") */")) {
+            if (n < 1 || n > 99 || !starts(q, end, ")") || !ends_comment(q + 1, end, st, &close_at)) {
                 snprintf(err, errlen, "%s:%d: malformed BEGIN SOLUTION marker", name, lineno);
                 goto fail;
             }
@@ -94,7 +125,7 @@ int strip_markers(const char *name, const char *text, size_t len, int lab,
             have_stub = 0;
             stub.len = 0;
             out->regions++;
-        } else if (starts(p, end, "/* STUB:")) {
+        } else if ((st = marker(p, end, "STUB:", &rest)) != NULL) {
             if (!in_region) {
                 snprintf(err, errlen, "%s:%d: STUB outside a solution region", name, lineno);
                 goto fail;
@@ -104,22 +135,19 @@ int strip_markers(const char *name, const char *text, size_t len, int lab,
                          name, lineno, begin_line);
                 goto fail;
             }
-            if (!ends_comment(p, end)) {
+            if (!ends_comment(rest, end, st, &close_at)) {
                 snprintf(err, errlen, "%s:%d: a STUB must fit on one line", name, lineno);
                 goto fail;
             }
-            const char *s = p + strlen("/* STUB:");
-            const char *e = end;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\t'))
-                e--;
-            e -= 2;                                     // the closing star-slash
+            const char *s = rest, *e = close_at;
             while (s < e && *s == ' ')
                 s++;
             while (e > s && e[-1] == ' ')
                 e--;
             put(&stub, s, (size_t)(e - s));
             have_stub = 1;
-        } else if (starts(p, end, "/* END SOLUTION */")) {
+        } else if ((st = marker(p, end, "END SOLUTION", &rest)) != NULL &&
+                   ends_comment(rest, end, st, &close_at) && close_at - rest <= 1) {
             if (!in_region) {
                 snprintf(err, errlen, "%s:%d: END SOLUTION without BEGIN", name, lineno);
                 goto fail;

@@ -7,7 +7,7 @@ REPEAT=${REPEAT:-3}
 VMM=$BUILD/vmm
 KERNEL=$BUILD/guest-os/kernel.elf
 GUESTS=$BUILD/tests/guests
-OUT=$BUILD/bench
+OUT=${BENCH_OUT:-$BUILD/bench}         # the bench-quick test writes elsewhere
 mkdir -p "$OUT"
 
 now() { date +%s.%N; }

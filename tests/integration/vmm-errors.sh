@@ -55,7 +55,7 @@ if [ ! -e /dev/kvm ]; then
     expect_vmm "kvm: no /dev/kvm on this host: status 125" 125 "KVM is not available" \
         -- run --engine kvm "$GUESTS/hello.elf"
 fi
-expect_vmm "monitor not available yet" 125 "not available yet" -- run --monitor "$KERNEL"
+expect_vmm "--monitor with no commands: end of input quits (status 0)" 0 "guest is paused" -- run --monitor --disk none "$KERNEL"
 expect_vmm "a guest's exit code is the VMM's status" 42 "hello guest" -- run "$GUESTS/hello.elf"
 expect_vmm "triple fault stops the run" 123 "triple fault" -- run "$GUESTS/triple-fault.elf"
 expect_vmm "unassigned port reported" 123 "unassigned port 0x0099" -- run "$GUESTS/triple-fault.elf"

@@ -103,6 +103,21 @@ static void test_malformed_markers(void **state)
     expect_error("/* BEGIN SOLUTION(lab=1) */\n/* STUB: a;\n", "g.c:2: a STUB must fit on one line");
 }
 
+static void test_markdown_markers(void **state)
+{
+    (void)state;
+    const char *md = "## Results\n<!-- BEGIN SOLUTION(lab=6) -->\nTrap is 30x slower.\n"
+                     "<!-- STUB: _your answer here_ -->\n<!-- END SOLUTION -->\nEnd.\n";
+    struct strip_result r;
+    char err[128];
+    assert_int_equal(strip_markers("r.md", md, strlen(md), 6, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.text, "## Results\n_your answer here_\nEnd.\n");
+    free(r.text);
+    assert_int_equal(strip_markers("r.md", md, strlen(md), 7, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.text, "## Results\nTrap is 30x slower.\nEnd.\n");
+    free(r.text);
+}
+
 static void test_no_markers_is_unchanged(void **state)
 {
     (void)state;
@@ -122,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_handout_3_keeps_earlier_solutions),
         cmocka_unit_test(test_past_every_lab_keeps_all),
         cmocka_unit_test(test_malformed_markers),
+        cmocka_unit_test(test_markdown_markers),
         cmocka_unit_test(test_no_markers_is_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

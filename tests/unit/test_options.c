@@ -113,9 +113,39 @@ static void test_bad_input(void **state)
     expect_error("--trace: can trace 'exits'", "run", "--trace", "everything", NULL);
     expect_error("--stats: 'xml'", "run", "--stats=xml", NULL);
     expect_error("--shadow: 'fast'", "run", "--shadow", "fast", NULL);
+    expect_error("--mmu-model: 'ept'", "run", "--mmu-model", "ept", NULL);
     expect_error("--gdb: '70000'", "run", "--gdb", "70000", NULL);
     expect_error("unknown option '--fast'", "run", "--fast", NULL);
     expect_error("more than one guest image", "run", "a.elf", "b.elf", NULL);
+}
+
+/* --mmu-model: the walk-cost model of chapter 8. */
+static void test_mmu_model(void **state)
+{
+    (void)state;
+    struct vmm_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, sizeof err, "run", NULL), OPTIONS_RUN);
+    assert_null(o.mmu_model);
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--mmu-model=nested", NULL), OPTIONS_RUN);
+    assert_string_equal(o.mmu_model, "nested");
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--mmu-model", "both", NULL), OPTIONS_RUN);
+    assert_string_equal(o.mmu_model, "both");
+}
+
+/* --disk FILE,readonly: the suffix sets the flag and leaves the name alone. */
+static void test_disk_readonly(void **state)
+{
+    (void)state;
+    struct vmm_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "d.img,readonly", NULL),
+                     OPTIONS_RUN);
+    assert_string_equal(o.disk, "d.img");
+    assert_true(o.disk_readonly);
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk=a,b.img", NULL), OPTIONS_RUN);
+    assert_string_equal(o.disk, "a,b.img");
+    assert_false(o.disk_readonly);
 }
 
 int main(void)
@@ -125,6 +155,8 @@ int main(void)
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_disk_readonly),
+        cmocka_unit_test(test_mmu_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ static struct vblk blk;
 static struct guest_mem mem;
 static int disk_fd = -1;
 static uint16_t avail_idx, used_seen;
+static bool read_only;                  /* setup_read_only: the disk of --disk FILE,readonly */
 
 static void out(uint16_t port, unsigned size, uint32_t val)
 {
@@ -166,15 +167,23 @@ static int setup(void **state)
     assert_int_equal(pci_init(&pci, &bus), 0);
     struct vblk_config cfg = {
         .fd = disk_fd, .pci_slot = SLOT, .io_base = IO, .irq = IRQ, .serial = "test-disk-0",
+        .read_only = read_only,
     };
     assert_int_equal(vblk_init(&blk, &pci, &pic, &mem, &cfg), 0);
     driver_init();
     return 0;
 }
 
+static int setup_read_only(void **state)
+{
+    read_only = true;
+    return setup(state);
+}
+
 static int teardown(void **state)
 {
     (void)state;
+    read_only = false;
     close(disk_fd);
     guest_mem_destroy(&mem);
     return 0;
@@ -256,6 +265,24 @@ static void test_write_then_read_back(void **state)
     /* The last sector, exactly. */
     assert_int_equal(request(VIRTIO_BLK_T_OUT, SECTORS - 1, &len, 1, false), 1);
     assert_int_equal(status_byte(0), VIRTIO_BLK_S_OK);
+}
+
+/* A read-only disk says so (VIRTIO_BLK_F_RO), reads as usual, refuses writes. */
+static void test_read_only(void **state)
+{
+    (void)state;
+    uint32_t len = 512;
+    uint8_t buf[512], disk[512];
+
+    assert_true(in(IO + VIRTIO_PCI_HOST_FEATURES, 4) & (1u << VIRTIO_BLK_F_RO));
+    assert_int_equal(request(VIRTIO_BLK_T_IN, 5, &len, 1, true), 513);
+    assert_int_equal(status_byte(0), VIRTIO_BLK_S_OK);
+    memset(buf, 0xAB, sizeof(buf));
+    gpa_write(&mem, DATA, buf, sizeof(buf));
+    assert_int_equal(request(VIRTIO_BLK_T_OUT, 5, &len, 1, false), 1);
+    assert_int_equal(status_byte(0), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(pread(disk_fd, disk, 1, 5 * 512), 1);
+    assert_int_equal(disk[0], pattern(5, 0));               /* unchanged */
 }
 
 static void test_flush_and_get_id(void **state)
@@ -454,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pci_identity_and_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_then_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only, setup_read_only, teardown),
         cmocka_unit_test_setup_teardown(test_flush_and_get_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests_get_ioerr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_loop_needs_reset, setup, teardown),

@@ -15,6 +15,8 @@
  */
 #include "vmm/x86/alu.h"
 
+#include "vmm/lab.h"
+
 #define CF X86_FLAG_CF
 #define PF X86_FLAG_PF
 #define AF X86_FLAG_AF
@@ -135,6 +137,7 @@ void x86_logic_flags(unsigned size, uint32_t r, uint32_t *eflags)
  * computes it. An rcl/rcr whose count is a multiple of 9 (bytes) or 17
  * (words) rotates nothing and leaves both flags alone.
  */
+/* BEGIN SOLUTION(lab=1) */
 static uint32_t of1(enum x86_shift_op op, unsigned size, uint32_t a, uint32_t cf_in)
 {
     uint32_t top = msb(a, size), next = msb(a << 1, size);
@@ -146,10 +149,12 @@ static uint32_t of1(enum x86_shift_op op, unsigned size, uint32_t a, uint32_t cf
     default:      return top ^ next;    /* rol, rcl, shl: the sign changed */
     }
 }
+/* END SOLUTION */
 
 uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned count,
                    uint32_t *eflags)
 {
+    /* BEGIN SOLUTION(lab=1) */
     unsigned bits = size * 8;
     uint32_t mask = x86_size_mask(size);
     uint32_t r, cf;
@@ -210,6 +215,8 @@ uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned cou
     /* AF is undefined for shifts; the host clears it. */
     set_flags(eflags, X86_FLAGS_STATUS, cf | of | szp(r, size));
     return r;
+    /* STUB: (void)op; (void)size; (void)a; (void)count; (void)eflags; return (uint32_t)lab_todo("LAB 1: x86_shift (shifts and rotates)"); */
+    /* END SOLUTION */
 }
 
 /*
