@@ -26,6 +26,7 @@
 #include "devices/virtio-blk.h"
 #include "devices/pic8259.h"
 #include "vmm/guest-mem.h"
+#include "vmm/lab.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -143,6 +144,7 @@ static uint8_t disk_request(struct vblk *blk, const struct vblk_req_hdr *hdr,
                             const struct vring_desc *d, unsigned n, bool write,
                             uint32_t *written)
 {
+    /* BEGIN SOLUTION(lab=5) */
     uint64_t total = 0;
     for (unsigned i = 0; i < n; i++) {
         bool device_writes = d[i].flags & VRING_DESC_F_WRITE;
@@ -168,6 +170,8 @@ static uint8_t disk_request(struct vblk *blk, const struct vblk_req_hdr *hdr,
         *written = total;
     }
     return VIRTIO_BLK_S_OK;
+    /* STUB: (void)blk; (void)hdr; (void)d; (void)n; (void)write; (void)written; (void)disk_io; lab_todo("LAB 5: moving the data (disk_request)"); return VIRTIO_BLK_S_IOERR; */
+    /* END SOLUTION */
 }
 
 /* GET_ID: the serial number, NUL-padded to 20 bytes, into the first data buffer. */
@@ -218,6 +222,7 @@ static uint8_t do_request(struct vblk *blk, const struct vring_desc *c, unsigned
 /* Serve the chain at head. Returns the used length: bytes we wrote into its buffers. */
 static uint32_t serve_chain(struct vblk *blk, uint16_t head)
 {
+    /* BEGIN SOLUTION(lab=5) */
     struct vring_desc c[VBLK_QUEUE_SIZE];
     unsigned n;
 
@@ -238,6 +243,8 @@ static uint32_t serve_chain(struct vblk *blk, uint16_t head)
         blk->stats.errors++;
     gpa_write(blk->mem, last->addr + last->len - 1, &status, 1);    /* checked above */
     return written + 1;
+    /* STUB: (void)blk; (void)head; (void)read_chain; (void)do_request; return (uint32_t)lab_todo("LAB 5: serving a descriptor chain (serve_chain)") + 1; */
+    /* END SOLUTION */
 }
 
 /* Append {head, len} to the used ring, then publish it by advancing used.idx. */

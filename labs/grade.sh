@@ -19,11 +19,14 @@
 # Prints "== Test NAME == NAME: OK (0.3s)" or FAIL with what was expected,
 # what came and what was missing; a score per part; "Score: T/MAX". Each
 # failing test's log stays in build/grade/labN/. Exits non-zero below full
-# marks. GRADE_TIMEOUT_SCALE multiplies every time limit.
+# marks. GRADE_TIMEOUT_SCALE multiplies every time limit (GRADE_TIMEOUT_BASE,
+# default 60 s, is the limit of one guest run).
 set -u
 LAB=${1:?usage: grade.sh LAB}
 BUILD=${BUILD:-build}
 SCALE=${GRADE_TIMEOUT_SCALE:-1}
+BASE=${GRADE_TIMEOUT_BASE:-60}
+export SELFTEST_TIMEOUT=$((BASE * SCALE))
 CONF=$(ls labs/lab"$LAB"-*/tests.conf 2>/dev/null | head -1)
 if [ -z "$CONF" ]; then
     echo "grade: no lab $LAB (labs/lab$LAB-*/tests.conf)" >&2
@@ -46,7 +49,7 @@ run_test() {
     case "$kind" in
     unit)
         expected="every test of $1 passes"
-        timeout $((120 * SCALE)) "$BUILD/tests/$1" >"$log" 2>&1
+        timeout $((2 * BASE * SCALE)) "$BUILD/tests/$1" >"$log" 2>&1
         local rc=$?
         got=$(grep -E '^\[  (FAILED|PASSED) ' "$log" | head -3 | tr '\n' ' ')
         [ -n "$got" ] || got="exit status $rc"
@@ -59,7 +62,7 @@ run_test() {
         [ "$prog" = compute ] && n=$((RANDOM * 7 + 5000))
         expected=$("$ORACLE" "$prog" "$n")
         cp "$BUILD/guest-os/disk.img" "$LOGS/disk.img"
-        timeout $((120 * SCALE)) "$VMM" run --engine "$engine" --disk "$LOGS/disk.img" \
+        timeout $((BASE * SCALE)) "$VMM" run --engine "$engine" --disk "$LOGS/disk.img" \
             --cmdline "run=$prog n=$n" "$@" >"$log" 2>&1 </dev/null
         got=$(tr -d '\r' <"$log" | grep '^result: ' | head -1)
         [ "$got" = "$expected" ]
@@ -67,7 +70,7 @@ run_test() {
     exit)
         local engine=$1 guest=$2 code=$3 pattern=$4
         expected="exit status $code and a line matching '$pattern'"
-        timeout $((60 * SCALE)) "$VMM" run --engine "$engine" "$BUILD/tests/guests/$guest.elf" \
+        timeout $((BASE * SCALE)) "$VMM" run --engine "$engine" "$BUILD/tests/guests/$guest.elf" \
             >"$log" 2>&1 </dev/null
         local rc=$?
         got="exit status $rc"
@@ -75,7 +78,7 @@ run_test() {
         ;;
     script)
         expected="'$*' succeeds"
-        timeout $((300 * SCALE)) "$@" >"$log" 2>&1 </dev/null
+        timeout $((3 * BASE * SCALE)) "$@" >"$log" 2>&1 </dev/null
         local rc=$?
         got="exit status $rc: $(tail -2 "$log" | tr '\n' ' ')"
         return $rc

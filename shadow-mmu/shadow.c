@@ -183,9 +183,12 @@ static void region_activate(struct shadow *sh, unsigned r, const struct pw_resul
     reg->pde = w->pde;
     reg->big = w->page_size > 4096;
     if (tracing(sh)) {
+        /* BEGIN SOLUTION(lab=3) */
         trace(sh, reg->pde_addr);
         if (!reg->big)
             trace(sh, reg->pde & PW_FRAME);
+        /* STUB: (void)trace; lab_todo("LAB 3: tracing the page tables of a new region (region_activate)"); */
+        /* END SOLUTION */
     }
 }
 
@@ -195,9 +198,12 @@ static void region_deactivate(struct shadow *sh, unsigned r)
     struct shadow_region *reg = &sh->regions[r];
 
     if (tracing(sh)) {
+        /* BEGIN SOLUTION(lab=3) */
         untrace(sh, reg->pde_addr);
         if (!reg->big)
             untrace(sh, reg->pde & PW_FRAME);
+        /* STUB: (void)untrace; lab_todo("LAB 3: untracing the page tables of a region (region_deactivate)"); */
+        /* END SOLUTION */
     }
     *reg = (struct shadow_region){0};
 }
@@ -526,7 +532,6 @@ void shadow_fault(struct shadow *sh, uint32_t cr0, uint32_t cr3, uint32_t cr4,
     sync_state(sh, cr0, cr3, cr4, user);
     bool was_empty = sh->installed == 0;
 
-    /* BEGIN SOLUTION(lab=3) */
     if (pw_walk(sh->mem, cr0, cr3, cr4, gva, access, &w) < 0) {
         /* A true fault. Like the CPU on a #PF, drop what we hold for gva. */
         remove_page(sh, gva >> 12);
@@ -553,8 +558,6 @@ void shadow_fault(struct shadow *sh, uint32_t cr0, uint32_t cr3, uint32_t cr4,
             sh->stats.hidden_faults++;
         }
     }
-    /* STUB: (void)access; (void)w; res->action = SHADOW_HOST_ERROR; lab_todo("LAB 3: shadow_fault (true, hidden, MMIO, emulate)"); */
-    /* END SOLUTION */
 
     if (sh->host_failed) {
         sh->stats.host_failures++;

@@ -18,7 +18,9 @@ INTEGRATION_TESTS := \
 	tests/integration/sanitizers.sh \
 	tests/integration/fuzz-smoke.sh \
 	tests/integration/kvm.sh \
-	tests/integration/bench-quick.sh
+	tests/integration/bench-quick.sh \
+	tests/integration/labs.sh \
+	tests/integration/book.sh
 
 $(ORACLE): tests/integration/workload-oracle.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC,$<)

@@ -26,6 +26,7 @@
 #include "shadow-mmu/soft-tlb.h"
 #include "shadow-mmu/walk-model.h"
 #include "vmm/console.h"
+#include "vmm/lab.h"
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"
 
@@ -328,6 +329,10 @@ static enum vm_stop interp_run(struct vm *vm)
         }
         if (console_poll(&vm->uart))
             return VM_STOP_QUIT;
+        if (lab_missing) {
+            console_printf("vmm: guest stopped: a piece of a lab is missing (see above)\n");
+            return VM_STOP_ERROR;
+        }
         if ((batches & 63) == 0) {
             console_flush();
             if (exit_stats_now_ns() > deadline)

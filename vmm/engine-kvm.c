@@ -413,6 +413,10 @@ static enum vm_stop run_loop(struct vm *vm, struct kvm *k)
         unsigned reason = kvm_exit_to_vmcs(&vm->vmcs, k->run);
         int stop = handle_exit(vm, k);
         vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
+        if (stop < 0 && lab_missing) {
+            console_printf("vmm: guest stopped: a piece of a lab is missing (see above)\n");
+            stop = VM_STOP_ERROR;
+        }
         if (stop >= 0)
             return (enum vm_stop)stop;
     }

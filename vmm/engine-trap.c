@@ -39,6 +39,7 @@
 #include "shadow-mmu/page-walk.h"
 #include "shadow-mmu/shadow.h"
 #include "vmm/console.h"
+#include "vmm/lab.h"
 #include "vmm/trap.h"
 #include "vmm/vm.h"
 #include "vmm/x86/decode.h"
@@ -353,11 +354,14 @@ static int emulate_one(struct vm *vm)
  * had the guest run on bare hardware. */
 static int reflect(struct vm *vm, unsigned vector, bool has_error, uint32_t error)
 {
+    /* BEGIN SOLUTION(lab=2) */
     uint8_t old_cpl = vm->cpu.cpl;
     enum x86_status st = x86_deliver_event(&vm->cpu, &state_of(vm)->env, (uint8_t)vector,
                                            X86_EVENT_EXCEPTION, has_error, error, vm->cpu.eip);
     after_emulation(vm, old_cpl);
     return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+    /* STUB: (void)vm; (void)vector; (void)has_error; (void)error; lab_todo("LAB 2: reflecting exceptions into the guest (reflect)"); return VM_STOP_ERROR; */
+    /* END SOLUTION */
 }
 
 /* A guest that loads DS or ES with a selector that is also valid on the host
@@ -466,6 +470,7 @@ static int handle_exit(struct vm *vm)
         vm_debug_retired(vm);
         return -1;
     }
+    /* BEGIN SOLUTION(lab=2) */
     switch (e->trapno) {
     case X86_PF:
         return page_fault(vm);
@@ -483,6 +488,8 @@ static int handle_exit(struct vm *vm)
     default:                            // #GP, #UD, #NP, #TS, #SS: the executor decides
         return emulate_one(vm);
     }
+    /* STUB: (void)page_fault; (void)back_up_over_trap; (void)emulate_one; lab_todo("LAB 2: exit dispatch (handle_exit)"); return VM_STOP_ERROR; */
+    /* END SOLUTION */
 }
 
 /* ---- the run loop ---- */
@@ -510,6 +517,7 @@ static void regs_after_exit(struct x86_cpu *c, const struct trap_regs *r)
 /* Inject a pending interrupt if the virtual CPU can take it. */
 static int maybe_interrupt(struct vm *vm)
 {
+    /* BEGIN SOLUTION(lab=2) */
     if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
         return -1;
     uint8_t old_cpl = vm->cpu.cpl;
@@ -517,6 +525,8 @@ static int maybe_interrupt(struct vm *vm)
     enum x86_status st = x86_external_interrupt(&vm->cpu, &state_of(vm)->env, (uint8_t)vector);
     after_emulation(vm, old_cpl);
     return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+    /* STUB: (void)vm; lab_todo("LAB 2: interrupt injection (maybe_interrupt)"); return VM_STOP_ERROR; */
+    /* END SOLUTION */
 }
 
 /* The virtual CPU is halted: sleep until the next timer event or input. */
@@ -611,6 +621,10 @@ static enum vm_stop trap_run(struct vm *vm)
         }
         bool if_before = vm->cpu.eflags & X86_FLAG_IF;
         stop = handle_exit(vm);
+        if (stop < 0 && lab_missing) {
+            console_printf("vmm: guest stopped: a piece of a lab is missing (see above)\n");
+            stop = VM_STOP_ERROR;
+        }
         // Forward progress under an interrupt storm (chapter 9): an exit
         // costs microseconds, more than the PIT's fastest period, so a tick
         // is always pending when a handler's iret is emulated. Injected at

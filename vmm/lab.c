@@ -9,8 +9,11 @@
 
 #define MAX_REPORTED 32
 
+bool lab_missing;
+
 int lab_todo(const char *what)
 {
+    lab_missing = true;
     static const char *reported[MAX_REPORTED];
     static unsigned nreported;
     for (unsigned i = 0; i < nreported; i++)

@@ -1,0 +1,52 @@
+#!/bin/bash
+# check-report.sh CHECK REPORT - the lab 6 grader's checks of a report
+# (labs/lab6-measurement/): they say whether it is complete, not whether
+# it is right; a person reads it for that.
+#   numbers   a results table with a number and a unit in every row
+#   engines   the table names every engine that was timed
+#   sections  sections 1-5 each answered in at least 60 words, no placeholder
+#   model     section 4 gives walk references for native, shadow and nested
+#   anchors   section 5 names the published work it compares with
+set -u
+CHECK=${1:?usage: check-report.sh CHECK REPORT}
+REPORT=${2:?usage: check-report.sh CHECK REPORT}
+[ -r "$REPORT" ] || { echo "no report at $REPORT"; exit 1; }
+
+section() {     # the text of section $1
+    awk -v n="$1" '/^## / { on = ($2 == n".") } on' "$REPORT"
+}
+
+case "$CHECK" in
+numbers)
+    rows=$(grep -cE '^\| *(syscall|pgfault|ptemod|cr3|forkwait|ctxsw) *\|.*[0-9.]+ (ns|us|ms)' "$REPORT")
+    echo "table rows with numbers: $rows (need 6)"
+    [ "$rows" -ge 6 ]
+    ;;
+engines)
+    for e in interp vtlb traced QEMU; do
+        grep -qi "^|.*$e" "$REPORT" || { echo "the table has no column for $e"; exit 1; }
+    done
+    ;;
+sections)
+    if grep -v '^<!--' "$REPORT" | grep -q '_your answer'; then echo "a placeholder is left"; exit 1; fi
+    for n in 1 2 3 4 5; do
+        words=$(section "$n" | wc -w)
+        echo "section $n: $words words"
+        [ "$words" -ge 60 ] || exit 1
+    done
+    ;;
+model)
+    s=$(section 4)
+    for w in native shadow nested; do
+        echo "$s" | grep -qi "$w" || { echo "section 4 does not mention $w"; exit 1; }
+    done
+    echo "$s" | grep -qE '[0-9]+/[0-9]+/[0-9]+' || { echo "section 4 gives no native/shadow/nested counts"; exit 1; }
+    ;;
+anchors)
+    s=$(section 5)
+    echo "$s" | grep -qi "adams" && echo "$s" | grep -qiE "ept|rvi" ||
+        { echo "section 5 does not compare with Adams and Agesen and the EPT/RVI results"; exit 1; }
+    ;;
+*)
+    echo "check-report: unknown check $CHECK"; exit 2 ;;
+esac
