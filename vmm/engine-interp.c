@@ -233,6 +233,7 @@ static enum x86_status maybe_interrupt(struct vm *vm, struct interp *in)
     if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
         return X86_STEP_OK;
     uint64_t t0 = exit_stats_now_ns();
+    in->insn_eip = vm->cpu.eip;         // GUEST_RIP: where the guest was interrupted
     int vector = pic_acknowledge(&vm->pic);
     enum x86_status st = x86_external_interrupt(&vm->cpu, &in->env, (uint8_t)vector);
     record_exit(vm, EXIT_REASON_EXTERNAL_INTERRUPT, 0, t0);

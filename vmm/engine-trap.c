@@ -74,6 +74,7 @@ struct trap {
     uint64_t        emulated;
     uint64_t        selector_repairs;
     bool            stepping;           /* this entry runs one instruction under our TF */
+    bool            window;             /* ... to open the interrupt window (see below) */
 };
 
 static struct trap *state_of(struct vm *vm)
@@ -463,6 +464,12 @@ static int handle_exit(struct vm *vm)
         vmcs_exception_exit(vm, X86_GP, true, e->error_code, 0, exit_stats_now_ns());
         return -1;
     }
+    if (e->trapno == X86_DB && t->window && !t->stepping) {
+        // The one instruction of the sti/iret shadow has run: VT-x calls
+        // this the interrupt-window exit. The loop now injects.
+        vmcs_exit(vm, EXIT_REASON_INTERRUPT_WINDOW, 0, 0, exit_stats_now_ns());
+        return -1;
+    }
     if (e->trapno == X86_DB && t->stepping) {
         // Our single-step trap, not the guest's: VT-x calls this exit
         // "monitor trap flag".
@@ -566,8 +573,26 @@ static void debug_entry(struct vm *vm, struct trap_regs *regs)
 
 static void debug_exit(struct vm *vm)
 {
-    if (state_of(vm)->stepping)
+    struct trap *t = state_of(vm);
+    if (t->stepping || t->window)
         vm->cpu.eflags &= ~X86_FLAG_TF;
+}
+
+/*
+ * The interrupt window. An interrupt is pending but the guest sits in the
+ * one-instruction shadow of sti (or of an emulated iret, see trap_run):
+ * hardware would deliver it right after that instruction. Run just that
+ * one natively, with our trap flag set, so that the #DB brings us back and
+ * the interrupt goes in on time - the way VT-x's "interrupt-window exiting"
+ * asks the CPU to exit as soon as the guest can take an interrupt.
+ */
+static void window_entry(struct vm *vm, struct trap_regs *regs)
+{
+    struct trap *t = state_of(vm);
+    t->window = !t->stepping && vm->cpu.interrupt_shadow && (vm->cpu.eflags & X86_FLAG_IF) &&
+                !(vm->cpu.eflags & X86_FLAG_TF) && pic_has_interrupt(&vm->pic);
+    if (t->window)
+        regs->eflags |= X86_FLAG_TF;
 }
 
 static enum vm_stop trap_run(struct vm *vm)
@@ -605,6 +630,7 @@ static enum vm_stop trap_run(struct vm *vm)
         struct trap_regs regs;
         regs_for_entry(&vm->cpu, &regs);
         debug_entry(vm, &regs);
+        window_entry(vm, &regs);
         t->native_entries++;
         trap_run_guest(&regs, &t->exit);
         regs_after_exit(&vm->cpu, &t->exit.regs);
@@ -630,7 +656,8 @@ static enum vm_stop trap_run(struct vm *vm)
         // is always pending when a handler's iret is emulated. Injected at
         // once, the interrupted code would never run again. So an emulated
         // instruction that sets IF (iret, like sti) gets sti's shadow: one
-        // more guest instruction runs first. The tick is late, not lost.
+        // more guest instruction runs first (window_entry lets exactly that
+        // one run, then the interrupt goes in). The tick is late, not lost.
         if (!if_before && (vm->cpu.eflags & X86_FLAG_IF))
             vm->cpu.interrupt_shadow = true;
         if (stop >= 0) {
@@ -736,7 +763,6 @@ static void trap_destroy(struct vm *vm)
     vm->engine_state = NULL;
 }
 
-/* The monitor's `pt`: what the shadow page table holds for gva. */
 /* --stats=json: the shadow's counters (the benchmarks of chapter 8 read them). */
 static void trap_json_stats(struct vm *vm, FILE *out)
 {
@@ -755,6 +781,7 @@ static void trap_json_stats(struct vm *vm, FILE *out)
             (unsigned long long)s->ring_switches);
 }
 
+/* The monitor's `pt`: what the shadow page table holds for gva. */
 static void trap_show_page(struct vm *vm, uint32_t gva, FILE *out)
 {
     struct shadow_entry e;

@@ -18,7 +18,7 @@
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"
 
-#define VMM_VERSION "0.2 (chapter 2: the interpreter)"
+#define VMM_VERSION "1.0 (chapters 1-9: interp, trap, kvm, monitor)"
 
 /* A file next to the vmm binary (the bundled guest lives in build/guest-os/). */
 static const char *beside_binary(const char *relative, char *buf, size_t len)
