@@ -127,6 +127,9 @@ bench-quick: all $(NATIVE_COMPUTE)
 include tests/reliability.mk
 include tests/fuzz/fuzz.mk
 
+# ---- lecture slides: make slides renders slides/*.md into build/slides/ -----
+include slides/slides.mk
+
 # ---- labs ------------------------------------------------------------------
 # make handout LAB=n: the students' tree for lab n, in build/handout-labN/.
 # make grade LAB=n: lab n's tests with a score (run it in a handout too).
