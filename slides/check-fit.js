@@ -1,6 +1,7 @@
 // check-fit.js - does every slide of a rendered deck fit its 1280x720 page?
 // Loads each build/slides/NAME.html given in headless Chromium (through
-// puppeteer-core, which Marp CLI brings along) and prints one line per deck:
+// puppeteer-core, which Marp CLI brings along) and prints one line per deck
+// (content must stay above the bottom padding, where the footer is):
 //     NAME: N slides fit
 // or, for a slide whose content runs off the bottom or a code block that is
 // wider than the slide,
@@ -23,18 +24,44 @@ async function main() {
   });
   let bad = 0;
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 720 });
     for (const deck of decks) {
       const name = path.basename(deck, '.html');
+      // A fresh browser context per deck: in a context that had already
+      // shown a deck, later decks were measured in a different layout.
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      await page.setViewport({ width: 1280, height: 720 });
       await page.goto('file://' + path.resolve(deck), { waitUntil: 'load' });
-      const slides = await page.evaluate(() =>
+      // Marp scales code blocks and fitted headings in script after the
+      // load, once the fonts are there: measure until the layout is settled
+      // (two measurements alike), for at most about 3 s.
+      await page.evaluate(() => document.fonts.ready);
+      const measure = () => page.evaluate(() =>
         [...document.querySelectorAll('section')].map((s) => {
+          // Content may not reach into the bottom padding, where the footer
+          // and the page number are; the slide may be drawn scaled.
+          const box = s.getBoundingClientRect();
+          const scale = box.height / s.clientHeight || 1;
+          const limit = s.clientHeight - parseFloat(getComputedStyle(s).paddingBottom);
           let over = s.scrollHeight - s.clientHeight;
+          for (const c of s.children) {
+            if (c.tagName === 'HEADER' || c.tagName === 'FOOTER') continue;
+            over = Math.max(over, (c.getBoundingClientRect().bottom - box.top) / scale - limit);
+          }
           for (const pre of s.querySelectorAll('pre'))
             over = Math.max(over, pre.scrollWidth - pre.clientWidth);
+          over = Math.round(over);
           return { over, words: s.textContent.replace(/\s+/g, ' ').trim().slice(0, 50) };
         }));
+      let slides = await measure();
+      for (let i = 0; i < 30; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const again = await measure();
+        const settled = JSON.stringify(again) === JSON.stringify(slides);
+        slides = again;
+        if (settled && i >= 2) break;
+      }
+      await context.close();
       const over = slides.map((s, i) => ({ ...s, n: i + 1 })).filter((s) => s.over > 2);
       for (const s of over)
         console.log(`${name}: slide ${s.n} overflows by ${s.over} px (${s.words})`);
