@@ -395,6 +395,7 @@ static int page_fault(struct vm *vm)
     uint32_t addr = t->exit.fault_addr;
     bool write = t->exit.error_code & 2;
     struct shadow_fault_result r;
+    vmcs_set_exit_info(&vm->vmcs, GUEST_LINEAR_ADDRESS, addr);
     shadow_fault(&t->shadow, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, addr, write,
                  vm->cpu.cpl == 3, &r);
     switch (r.action) {

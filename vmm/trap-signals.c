@@ -97,14 +97,22 @@ void trap_signal_handler(int sig, siginfo_t *info, void *uc_void)
     siglongjmp(guest_exit_jump, 1);
 }
 
+/* The guest shares our CPU's floating-point control state: it may change
+ * the SSE rounding mode or the x87 precision, and our C code (and printf)
+ * must not inherit that. Saved before each run, restored after. */
+static uint32_t host_mxcsr;
+static uint16_t host_fcw;
+
 void trap_run_guest(const struct trap_regs *regs, struct trap_exit_info *exit)
 {
     exit_out = exit;
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(host_mxcsr), "=m"(host_fcw));
     if (sigsetjmp(guest_exit_jump, 0) == 0) {
         in_guest = 1;
         trap_enter(regs);
     }
     // Back from the guest through the signal handler.
+    __asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(host_mxcsr), "m"(host_fcw));
 }
 
 int trap_signals_init(unsigned period_us, char *err, size_t errlen)
