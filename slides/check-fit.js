@@ -19,22 +19,24 @@ async function main() {
   const browser = await puppeteer.launch({
     executablePath: browserPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    // The page must be 1280x720 from the start: Marp sizes its scaled code
+    // blocks once, and a viewport changed after the page was created left
+    // some at the size they had in puppeteer's default 800x600.
+    defaultViewport: { width: 1280, height: 720 },
+    args: ['--window-size=1280,720', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   let bad = 0;
   try {
     for (const deck of decks) {
       const name = path.basename(deck, '.html');
-      // A fresh browser context per deck: in a context that had already
-      // shown a deck, later decks were measured in a different layout.
+      // A fresh browser context per deck: nothing carries over.
       const context = await browser.createBrowserContext();
       const page = await context.newPage();
-      await page.setViewport({ width: 1280, height: 720 });
       await page.goto('file://' + path.resolve(deck), { waitUntil: 'load' });
       // Marp scales code blocks and fitted headings in script after the
-      // load, once the fonts are there: measure until the layout is settled
-      // (two measurements alike), for at most about 3 s.
+      // load: measure until the layout is settled (two measurements alike),
+      // for at most about 3 s.
       await page.evaluate(() => document.fonts.ready);
       const measure = () => page.evaluate(() =>
         [...document.querySelectorAll('section')].map((s) => {

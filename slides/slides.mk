@@ -31,10 +31,11 @@ $(BUILD)/slides/%.html: slides/%.md $(SLIDE_THEME) $(MARP_STAMP)
 	$(call say,MARP,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(NO_BROWSER_DOWNLOAD) $(MARP) --no-stdin --no-config-file --theme-set $(SLIDE_THEME) \
-	    -o $@ $< >$@.log 2>&1 || { cat $@.log >&2; rm -f $@; exit 1; }
+	    -o $@ $< >$@.log 2>&1 || { cat $@.log >&2; rm -f $@ $@.log; exit 1; }
+	$(Q)rm -f $@.log
 
 .PHONY: slides
 slides: $(SLIDE_HTML)
 	$(Q)rm -rf $(BUILD)/slides/bench && mkdir -p $(BUILD)/slides/bench
-	$(Q)for p in $(wildcard $(BUILD)/bench/*.png); do cp "$$p" $(BUILD)/slides/bench/; done
+	$(Q)for p in $(BUILD)/bench/*.png; do [ ! -f "$$p" ] || cp "$$p" $(BUILD)/slides/bench/; done
 	@echo "slides: $(words $(SLIDE_HTML)) decks in $(BUILD)/slides/ (open $(BUILD)/slides/00-introduction.html)"

@@ -20,7 +20,8 @@ INTEGRATION_TESTS := \
 	tests/integration/kvm.sh \
 	tests/integration/bench-quick.sh \
 	tests/integration/labs.sh \
-	tests/integration/book.sh
+	tests/integration/book.sh \
+	tests/integration/slides.sh
 
 $(ORACLE): tests/integration/workload-oracle.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
