@@ -120,20 +120,6 @@ static uint8_t *interp_translate(void *ctx, uint32_t lin, unsigned acc,
     return host;
 }
 
-static uint32_t interp_mmio_read(void *ctx, uint32_t gpa, unsigned size)
-{
-    struct vm *vm = ctx;
-    uint32_t value = 0;
-    bus_mmio(&vm->bus, gpa, size, false, &value);
-    return value;
-}
-
-static void interp_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
-{
-    struct vm *vm = ctx;
-    bus_mmio(&vm->bus, gpa, size, true, &value);
-}
-
 /* Fill the exit-information fields of the software VMCS and count the exit. */
 static void record_exit(struct vm *vm, unsigned reason, uint64_t qualification, uint64_t t0)
 {
@@ -215,8 +201,8 @@ static int interp_init(struct vm *vm)
     in->env = (struct x86_env){
         .ctx = vm,
         .translate = interp_translate,
-        .mmio_read = interp_mmio_read,
-        .mmio_write = interp_mmio_write,
+        .mmio_read = vm_mmio_read,
+        .mmio_write = vm_mmio_write,
         .io_in = interp_io_in,
         .io_out = interp_io_out,
         .flush_tlb = interp_flush_tlb,

@@ -114,20 +114,6 @@ static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86
     return host;
 }
 
-static uint32_t trap_mmio_read(void *ctx, uint32_t gpa, unsigned size)
-{
-    struct vm *vm = ctx;
-    uint32_t value = 0;
-    bus_mmio(&vm->bus, gpa, size, false, &value);
-    return value;
-}
-
-static void trap_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
-{
-    struct vm *vm = ctx;
-    bus_mmio(&vm->bus, gpa, size, true, &value);
-}
-
 static uint32_t trap_io_in(void *ctx, uint16_t port, unsigned size)
 {
     struct vm *vm = ctx;
@@ -686,8 +672,8 @@ static int trap_init(struct vm *vm)
     t->env = (struct x86_env){
         .ctx = vm,
         .translate = trap_translate,
-        .mmio_read = trap_mmio_read,
-        .mmio_write = trap_mmio_write,
+        .mmio_read = vm_mmio_read,
+        .mmio_write = vm_mmio_write,
         .io_in = trap_io_in,
         .io_out = trap_io_out,
         .flush_tlb = trap_flush_tlb,

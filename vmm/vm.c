@@ -100,6 +100,20 @@ void vm_destroy(struct vm *vm)
     guest_mem_destroy(&vm->mem);
 }
 
+uint32_t vm_mmio_read(void *ctx, uint32_t gpa, unsigned size)
+{
+    struct vm *vm = ctx;
+    uint32_t value = 0;
+    bus_mmio(&vm->bus, gpa, size, false, &value);
+    return value;
+}
+
+void vm_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
+{
+    struct vm *vm = ctx;
+    bus_mmio(&vm->bus, gpa, size, true, &value);
+}
+
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)
 {
     exit_stats_record(&vm->exits, reason, host_ns);

@@ -86,6 +86,12 @@ struct vm {
 int  vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
+/* An access of size bytes to guest-physical gpa that is not RAM, for the
+ * executor's env (ctx is the vm): every engine that emulates instructions
+ * sends it to the bus the same way. Nothing there reads as all ones. */
+uint32_t vm_mmio_read(void *ctx, uint32_t gpa, unsigned size);
+void     vm_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value);
+
 /* Record one exit in the statistics (and trace it if asked). */
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns);
 

@@ -13,7 +13,5 @@ _start:
     jecxz 2f
 1:  cli
     loop 1b
-2:  xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+2:  poweroff 0
 .section .note.GNU-stack, "", @progbits

@@ -39,14 +39,10 @@ _start:
     movl $0x12345678, 0x100(%ebp)       # beyond RAM: goes nowhere
 
     print good
-    xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 0
 bad:
     print wrong
-    movl $1, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 1
 
 .data
 good:  .asciz "fill-memory: every page of RAM above 2 MiB written and read back\n"

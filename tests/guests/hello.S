@@ -8,10 +8,7 @@ multiboot_header
 .globl _start
 _start:
     print msg
-    movl $42, %eax
-    outl %eax, $0xF4
-    cli
-    hlt
+    poweroff 42
 
 .data
 msg: .asciz "hello guest: protected mode, port I/O, bye\n"

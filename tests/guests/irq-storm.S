@@ -58,9 +58,7 @@ _start:
     cmpl $COUNT, ticks
     jb 4b
     print done
-    xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 0
 
 tick:
     pushl %eax
@@ -72,10 +70,7 @@ tick:
 
 fault:
     print faulted
-    movl $1, %eax
-    outl %eax, $0xF4
-    cli
-    hlt
+    poweroff 1
 
 .data
 .align 8

@@ -60,17 +60,11 @@ _start:
 
 tick:
     print ticked
-    movl $42, %eax
-    outl %eax, $0xF4
-    cli
-    hlt
+    poweroff 42
 
 fault:
     print faulted
-    movl $1, %eax
-    outl %eax, $0xF4
-    cli
-    hlt
+    poweroff 1
 
 .data
 .align 8

@@ -49,3 +49,12 @@
     jmp 2b
 3:
 .endm
+
+/* Power off with exit code `code` through the debug-exit port (our VMM
+ * exits with code; QEMU with 2*code+1). cli; hlt stops a machine without it. */
+.macro poweroff code
+    movl $\code, %eax
+    outl %eax, $0xF4
+    cli
+    hlt
+.endm

@@ -24,9 +24,7 @@ _start:
 4:  outb %al, %dx
     loop 4b
     print done
-    xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 0
 
 .data
 done: .asciz "port-flood: read 65528 ports, wrote port 0x80 200000 times\n"

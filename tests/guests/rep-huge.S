@@ -43,14 +43,10 @@ _start:
     rep outsb
 
     print good
-    xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 0
 bad:
     print wrong
-    movl $1, %eax
-    outl %eax, $0xF4
-    hlt
+    poweroff 1
 
 .data
 good:  .asciz "rep-huge: 8 MiB filled, copied and compared; 4 KiB sent by rep outsb\n"

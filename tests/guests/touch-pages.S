@@ -15,7 +15,5 @@ _start:
 1:  movl %ecx, (%edi)
     addl $4096, %edi
     loop 1b
-2:  xorl %eax, %eax
-    outl %eax, $0xF4
-    hlt
+2:  poweroff 0
 .section .note.GNU-stack, "", @progbits
