@@ -134,7 +134,10 @@ include slides/slides.mk
 # make handout LAB=n: the students' tree for lab n, in build/handout-labN/.
 # make grade LAB=n: lab n's tests with a score (run it in a handout too).
 .PHONY: handout grade
+need-lab = $(if $(LAB),,$(error say which lab: make $@ LAB=n, n = 1..6 (labs/README.md)))
 handout:
+	$(need-lab)
 	@labs/make-handout.sh $(LAB)
 grade: all $(UNIT_TESTS:%=$(BUILD)/tests/%) $(ORACLE) $(TEST_GUEST_ELFS)
+	$(need-lab)
 	@labs/grade.sh $(LAB)

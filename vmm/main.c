@@ -3,6 +3,7 @@
  * run, report (chapter 2). The start-up order is all here, on purpose.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ static int write_json(struct vm *vm, const char *path, uint64_t host_ns)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
-        perror(path);
+        fprintf(stderr, "vmm: cannot write the statistics to %s: %s\n", path, strerror(errno));
         return -1;
     }
     fprintf(f, "{\"engine\": \"%s\", \"instructions\": %llu, \"host_seconds\": %.6f, "

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/console.h"
@@ -40,6 +41,12 @@ static int open_disk(const struct vm_config *config, char *err, size_t errlen)
         close(fd);
         return -1;
     }
+    // The guest sees whole 512-byte sectors only; say so if bytes go missing.
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size % 512 != 0)
+        fprintf(stderr, "vmm: %s: %lld bytes is not a whole number of 512-byte sectors; "
+                "the guest sees only the first %lld\n", config->disk_path,
+                (long long)st.st_size, (long long)(st.st_size / 512 * 512));
     return fd;
 }
 
