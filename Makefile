@@ -22,8 +22,11 @@ HOST_SRCS  :=       # host C code shared by the VMM and its unit tests
 VMM_MAIN   :=       # the VMM's main(), kept out of the unit tests
 UNIT_TESTS :=       # tests/unit/NAME.c -> build/tests/NAME
 
-# Defined before the fragments: their rules name it.
-LIBVMM   := $(BUILD)/libvmm.a
+# Defined before the fragments: their rules name them. Every rule that runs
+# a compiler or a tool the install step provides lists $(DEPS_STAMP) as an
+# order-only prerequisite, so a fresh machine installs before it builds.
+LIBVMM     := $(BUILD)/libvmm.a
+DEPS_STAMP := $(BUILD)/.deps-ok
 
 all:
 
@@ -39,7 +42,6 @@ include labs/labs.mk
 include tests/tests.mk
 
 # ---- dependencies: installed on first use, once ---------------------------
-DEPS_STAMP := $(BUILD)/.deps-ok
 $(DEPS_STAMP): scripts/install-deps
 	$(Q)scripts/install-deps
 	$(Q)mkdir -p $(BUILD) && touch $@

@@ -17,7 +17,7 @@ MARP_STAMP  := $(BUILD)/.marp-ok
 NO_BROWSER_DOWNLOAD := PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1
 
 # Installed again when the pinned versions change, or when node_modules is gone.
-$(MARP_STAMP): slides/package.json slides/package-lock.json $(if $(wildcard $(MARP)),,FORCE_MARP)
+$(MARP_STAMP): slides/package.json slides/package-lock.json $(if $(wildcard $(MARP)),,FORCE_MARP) | $(DEPS_STAMP)
 	@command -v npm >/dev/null 2>&1 || { \
 	    echo "make slides: needs Node.js and npm (node 18 or newer) to install Marp CLI" >&2; exit 1; }
 	$(call say,NPM,"ci (slides/: Marp CLI)")

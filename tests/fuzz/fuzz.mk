@@ -39,7 +39,7 @@ FUZZ_SRCS_monitor-parse := \
 fuzz_objs = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	$(call say,FUZZCC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
@@ -49,7 +49,7 @@ $(BUILD)/fuzz/fuzz-loader: tests/fuzz/fuzz-loader.c $(call fuzz_objs,$(FUZZ_SRCS
 $(BUILD)/fuzz/fuzz-virtio-blk: tests/fuzz/fuzz-virtio-blk.c $(call fuzz_objs,$(FUZZ_SRCS_virtio-blk))
 $(BUILD)/fuzz/fuzz-gdb-packet: tests/fuzz/fuzz-gdb-packet.c $(call fuzz_objs,$(FUZZ_SRCS_gdb-packet))
 $(BUILD)/fuzz/fuzz-monitor-parse: tests/fuzz/fuzz-monitor-parse.c $(call fuzz_objs,$(FUZZ_SRCS_monitor-parse))
-$(FUZZ_BINS):
+$(FUZZ_BINS): | $(DEPS_STAMP)
 	$(call say,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@
 
@@ -64,7 +64,7 @@ fuzz: fuzz-build
 	@tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # make fuzz-seeds: regenerate tests/fuzz/corpus/ (committed; see make-seeds.sh).
-$(BUILD)/fuzz/make-vblk-seeds: tests/fuzz/make-vblk-seeds.c devices/virtio-blk.h
+$(BUILD)/fuzz/make-vblk-seeds: tests/fuzz/make-vblk-seeds.c devices/virtio-blk.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
