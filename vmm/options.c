@@ -7,7 +7,6 @@
  */
 #include "vmm/options.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@ const char options_usage[] =
     "                     image is locked: one writer, or any number of readonly\n"
     "                     users (the guest sees a read-only disk)\n"
     "  --cmdline STR      kernel command line, e.g. \"run=compute n=100000\"\n"
+    "                     (at most " OPTIONS_CMDLINE_MAX_TEXT " bytes)\n"
     "  --stats[=json[:FILE]]\n"
     "                     print statistics at the end (to stderr); =json writes\n"
     "                     them to FILE (default vmm-stats.json)\n"
@@ -79,12 +79,30 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
-static int parse_number(const char *s, double min, double max, double *out)
+/*
+ * A plain decimal number in [min, max]: digits, and a fraction only where
+ * fraction is true. Nothing strtod would also take (" 64", "0x40", "1e3",
+ * "nan", "inf", "+5"): a value the option cannot mean is refused, not
+ * guessed at.
+ */
+static int parse_number(const char *s, bool fraction, double min, double max, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > max)
+    const char *p = s;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    if (p == s)
+        return -1;
+    if (fraction && *p == '.') {
+        const char *digits = ++p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == digits)
+            return -1;
+    }
+    if (*p || p - s > 24)
+        return -1;
+    double v = strtod(s, NULL);
+    if (v < min || v > max)
         return -1;
     *out = v;
     return 0;
@@ -112,7 +130,7 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
     } else if (is_option(arg, "--mem")) {
         if (!(v = option_value(argc, argv, i, "--mem", err, errlen)))
             return -1;
-        if (parse_number(v, 2, 3072, &num) < 0 || num != (double)(uint64_t)num)
+        if (parse_number(v, false, 2, 3072, &num) < 0)
             return fail(err, errlen, "--mem: '%s' is not a whole number of MiB in 2..3072", v);
         o->mem_mib = (uint64_t)num;
     } else if (is_option(arg, "--disk")) {
@@ -133,6 +151,9 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
     } else if (is_option(arg, "--cmdline")) {
         if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
             return -1;
+        if (strlen(v) > OPTIONS_CMDLINE_MAX)
+            return fail(err, errlen, "--cmdline: '%.40s...' is longer than "
+                        OPTIONS_CMDLINE_MAX_TEXT " bytes", v);
         o->cmdline = v;
     } else if (strcmp(arg, "--stats") == 0) {
         o->stats = true;
@@ -152,8 +173,8 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
     } else if (is_option(arg, "--timeout")) {
         if (!(v = option_value(argc, argv, i, "--timeout", err, errlen)))
             return -1;
-        if (parse_number(v, 0.001, 1e6, &num) < 0)
-            return fail(err, errlen, "--timeout: '%s' is not a number of seconds", v);
+        if (parse_number(v, true, 0.001, 1e6, &num) < 0)
+            return fail(err, errlen, "--timeout: '%s' is not a number of seconds in 0.001..1000000", v);
         o->timeout_s = num;
     } else if (is_option(arg, "--shadow")) {
         if (!(v = option_value(argc, argv, i, "--shadow", err, errlen)))
@@ -172,8 +193,8 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
     } else if (is_option(arg, "--gdb")) {
         if (!(v = option_value(argc, argv, i, "--gdb", err, errlen)))
             return -1;
-        if (parse_number(v, 1, 65535, &num) < 0 || num != (double)(int)num)
-            return fail(err, errlen, "--gdb: '%s' is not a TCP port number", v);
+        if (parse_number(v, false, 1, 65535, &num) < 0)
+            return fail(err, errlen, "--gdb: '%s' is not a TCP port number in 1..65535", v);
         o->gdb_port = (int)num;
     } else if (arg[0] == '-' && arg[1]) {
         return fail(err, errlen, "unknown option '%s' (see --help)", arg);

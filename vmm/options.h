@@ -21,6 +21,12 @@ enum vmm_exit {
     VMM_EXIT_QUIT        = 126,         /* the user quit with Ctrl-A x */
 };
 
+/* The longest --cmdline: Linux's own limit on i386, and well inside the
+   loader's 64 KiB multiboot info area, so a line that passes here always
+   fits there. */
+#define OPTIONS_CMDLINE_MAX      4096
+#define OPTIONS_CMDLINE_MAX_TEXT "4096"
+
 struct vmm_options {
     const char *engine;                 /* interp, trap, kvm or auto */
     uint64_t    mem_mib;

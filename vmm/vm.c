@@ -18,6 +18,22 @@
 
 #include "vmm/console.h"
 
+/* What kind of file mode describes, for a message. */
+static const char *describe_file_type(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "this kind of file";
+}
+
 /*
  * Open the disk image and lock it (chapter 9, "Durable disks"). Two VMMs
  * writing one image would interleave their sectors and corrupt the guest's
@@ -28,12 +44,24 @@
 static int open_disk(const struct vm_config *config, char *err, size_t errlen)
 {
     bool ro = config->disk_readonly;
-    int fd = open(config->disk_path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+    // before we could say it is not a disk.
+    int fd = open(config->disk_path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open the disk image: %s", config->disk_path,
                  strerror(errno));
         return -1;
     }
+    // A disk's size is its file's size: a FIFO, /dev/zero or /dev/null would
+    // be a silent 0-sector disk, so only regular files are disk images.
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: --disk needs a regular file as the disk image, "
+                 "not %s", config->disk_path, describe_file_type(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         snprintf(err, errlen, "%s: the disk image is in use by another VMM (%s); "
                  "two VMMs may share an image only with ',readonly'", config->disk_path,
@@ -42,8 +70,7 @@ static int open_disk(const struct vm_config *config, char *err, size_t errlen)
         return -1;
     }
     // The guest sees whole 512-byte sectors only; say so if bytes go missing.
-    struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size % 512 != 0)
+    if (st.st_size % 512 != 0)
         fprintf(stderr, "vmm: %s: %lld bytes is not a whole number of 512-byte sectors; "
                 "the guest sees only the first %lld\n", config->disk_path,
                 (long long)st.st_size, (long long)(st.st_size / 512 * 512));

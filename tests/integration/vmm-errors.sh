@@ -33,6 +33,29 @@ expect_vmm "random bytes as a kernel" 121 "not an ELF" -- run "$WORK/random.bin"
 expect_vmm "a 64-bit program as a kernel" 121 "32-bit" -- run "$VMM"
 expect_vmm "the guest kernel refuses too little RAM (panic, 100)" 100 "need at least 8 MiB" -- run --mem 4 --disk none "$KERNEL"
 expect_vmm "missing disk image" 122 "cannot open the disk image" -- run --disk "$WORK/none.img" "$KERNEL"
+
+# A strict command line: every value an option cannot mean is refused with one
+# line naming the option and the value (status 120), never guessed at.
+for bad in "--mem|0x40" "--mem|1e3" "--mem| 64" "--mem|64.5" "--mem|1" "--mem|4096" \
+           "--timeout|nan" "--timeout|inf" "--timeout|-1" "--timeout|0" "--timeout|1e3" \
+           "--timeout|0x10" "--timeout| 5" "--gdb|0" "--gdb|65536" "--gdb|12.0" "--gdb|0x50"; do
+    opt=${bad%%|*} value=${bad#*|}
+    expect_vmm "$opt '$value' is refused" 120 "$opt: '$value' is not" -- run "$opt" "$value" "$GUESTS/hello.elf"
+done
+long=$(head -c 5000 /dev/zero | tr '\0' a)
+expect_vmm "--cmdline too long for the boot information: status 120" 120 \
+    "--cmdline: 'aaaa.*longer than 4096 bytes" -- run --cmdline "$long" "$GUESTS/hello.elf"
+expect_vmm "--cmdline of 4096 bytes still boots" 42 "hello guest" \
+    -- run --cmdline "$(head -c 4096 /dev/zero | tr '\0' b)" "$GUESTS/hello.elf"
+mkfifo "$WORK/disk.fifo"
+expect_vmm "--disk a FIFO: refused" 122 "disk.fifo: --disk needs a regular file.*not a FIFO" \
+    -- run --disk "$WORK/disk.fifo" "$KERNEL"
+expect_vmm "--disk a FIFO,readonly: refused, no wait for a writer" 122 "not a FIFO" \
+    -- run --disk "$WORK/disk.fifo,readonly" "$KERNEL"
+expect_vmm "--disk /dev/zero: refused" 122 "/dev/zero: --disk needs a regular file.*character device" \
+    -- run --disk /dev/zero "$KERNEL"
+expect_vmm "--disk /dev/null: refused" 122 "/dev/null: --disk needs a regular file" \
+    -- run --disk /dev/null,readonly "$KERNEL"
 # --engine kvm: where /dev/kvm is missing or unusable, status 125 and a clear
 # message; both are made here in a private mount namespace where we can
 # (tests/integration/kvm.sh checks what this host's KVM can do).
