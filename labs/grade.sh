@@ -16,13 +16,25 @@
 # A line whose KIND is prefixed "kvm-hw:" needs hardware-assisted KVM; on a
 # host without it the test is excluded from the maximum, and said so.
 #
+# A test on the trap engine needs a host kernel that runs 32-bit code; where
+# the trap engine cannot start, such a test is excluded the same way.
+#
 # Prints "== Test NAME == NAME: OK (0.3s)" or FAIL with what was expected,
-# what came and what was missing; a score per part; "Score: T/MAX". Each
-# failing test's log stays in build/grade/labN/. Exits non-zero below full
-# marks. GRADE_TIMEOUT_SCALE multiplies every time limit (GRADE_TIMEOUT_BASE,
+# what came and which lab pieces are still missing (in the order of the
+# lab's tasks); a score per part; "Score: T/MAX". Each failing test's log
+# stays in build/grade/labN/. Exits non-zero below full marks (3 when
+# this host can run none of the lab's tests).
+# GRADE_TIMEOUT_SCALE multiplies every time limit (GRADE_TIMEOUT_BASE,
 # default 60 s, is the limit of one guest run).
+#
+# grade.sh LAB --only NAME[,NAME...] runs only the named tests (the lab
+# mutation check, labs/mutants.sh, uses it).
 set -u
-LAB=${1:?usage: grade.sh LAB}
+LAB=${1:?usage: grade.sh LAB [--only NAME[,NAME...]]}
+ONLY=""
+if [ "${2:-}" = --only ]; then
+    ONLY=",${3:?grade.sh: --only needs test names},"
+fi
 BUILD=${BUILD:-build}
 SCALE=${GRADE_TIMEOUT_SCALE:-1}
 BASE=${GRADE_TIMEOUT_BASE:-60}
@@ -40,6 +52,31 @@ VMM=$BUILD/vmm
 
 kvm_hw() { grep -qE '\b(vmx|svm)\b' /proc/cpuinfo && [ -r /dev/kvm ]; }
 
+# trap_unavailable: why the trap engine cannot start here, or nothing.
+trap_unavailable() {
+    if [ -z "${TRAP_WHY+set}" ]; then
+        TRAP_WHY=$("$VMM" run --engine trap --disk none "$BUILD/tests/guests/hello.elf" 2>&1 >/dev/null |
+                   sed -n 's/^vmm: trap engine: \(.*\); use .*/\1/p' | head -1)
+    fi
+    [ -n "$TRAP_WHY" ]
+}
+
+# uses_trap KIND ARGS...: does this test run the trap engine?
+uses_trap() {
+    case "$1" in
+    workload|exit) [ "$2" = trap ] ;;
+    script) [[ " $* " == *" trap "* ]] ;;
+    *) return 1 ;;
+    esac
+}
+
+# missing_pieces LOG: the lab pieces a stub reported, lowest task first
+# ("LAB 2 task 1: ..." sorts before "LAB 2 task 3: ...").
+missing_pieces() {
+    sed -n 's/.*vmm: \(LAB [0-9][^:]*: .*\) is not written yet.*/\1/p' "$1" 2>/dev/null |
+        sort -u -V | head -3 | sed 's/$/; /' | tr -d '\n' | sed 's/; $//'
+}
+
 # run_test KIND ARGS...: run one test with its log in $log; 0 when it passes.
 # Sets $expected / $got for the report.
 run_test() {
@@ -51,8 +88,13 @@ run_test() {
         expected="every test of $1 passes"
         timeout $((2 * BASE * SCALE)) "$BUILD/tests/$1" >"$log" 2>&1
         local rc=$?
-        got=$(grep -E '^\[  (FAILED|PASSED) ' "$log" | head -3 | tr '\n' ' ')
-        [ -n "$got" ] || got="exit status $rc"
+        # The failing tests' names, then the first line that says why (an
+        # assertion, or the property test's replay line with its seed).
+        got=$(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$log" | head -4 | tr '\n' ' ')
+        local why
+        why=$(grep -m1 -E 'SHADOW_SEED=|error: |[Ff]ailure|[Aa]ssert' "$log" | cut -c1-160)
+        if [ -n "$got" ]; then got="failed: $got${why:+; $why}"
+        elif [ $rc != 0 ]; then got="exit status $rc${why:+; $why}"; fi
         return $rc
         ;;
     workload)
@@ -64,7 +106,10 @@ run_test() {
         cp "$BUILD/guest-os/disk.img" "$LOGS/disk.img"
         timeout $((BASE * SCALE)) "$VMM" run --engine "$engine" --disk "$LOGS/disk.img" \
             --cmdline "run=$prog n=$n" "$@" >"$log" 2>&1 </dev/null
-        got=$(tr -d '\r' <"$log" | grep '^result: ' | head -1)
+        local rc=$?
+        expected="$expected, exit status 0"
+        got="$(tr -d '\r' <"$log" | grep '^result: ' | head -1)"
+        got="${got:-no result line}, exit status $rc"
         [ "$got" = "$expected" ]
         ;;
     exit)
@@ -73,8 +118,14 @@ run_test() {
         timeout $((BASE * SCALE)) "$VMM" run --engine "$engine" "$BUILD/tests/guests/$guest.elf" \
             >"$log" 2>&1 </dev/null
         local rc=$?
-        got="exit status $rc"
-        [ "$rc" = "$code" ] && grep -q -- "$pattern" "$log"
+        if [ "$rc" != "$code" ]; then
+            got="exit status $rc ($(grep -m1 '^vmm: ' "$log" | cut -c1-120))"
+            return 1
+        fi
+        if ! grep -q -- "$pattern" "$log"; then
+            got="exit status $rc as expected, but no line matches '$pattern'"
+            return 1
+        fi
         ;;
     script)
         expected="'$*' succeeds"
@@ -92,7 +143,7 @@ run_test() {
 
 declare -A part_got part_max
 parts=()
-score=0 max=0 excluded=0
+score=0 max=0 excluded=0 excluded_why=""
 while read -r points part name kind args; do
     case "$points" in ''|'#'*) continue ;; esac
     if [ -z "${part_max[$part]+x}" ]; then
@@ -100,11 +151,20 @@ while read -r points part name kind args; do
         part_got[$part]=0
         part_max[$part]=0
     fi
+    case "$ONLY" in ''|*",$name,"*) ;; *) continue ;; esac
+    # shellcheck disable=SC2086
+    if uses_trap "${kind#kvm-hw:}" $args && trap_unavailable; then
+        echo "== Test $name == $name: EXCLUDED ($points points): needs the trap engine, which cannot run here: $TRAP_WHY"
+        excluded=$((excluded + points))
+        excluded_why="the trap engine cannot run on this host"
+        continue
+    fi
     if [[ "$kind" == kvm-hw:* ]]; then
         kind=${kind#kvm-hw:}
         if ! kvm_hw; then
             echo "== Test $name == $name: EXCLUDED ($points points): needs hardware-assisted KVM, which this host lacks"
             excluded=$((excluded + points))
+            excluded_why="${excluded_why:+$excluded_why; }hardware-assisted KVM is missing"
             continue
         fi
     fi
@@ -125,7 +185,7 @@ while read -r points part name kind args; do
         echo "== Test $name == $name: FAIL (${secs}s)"
         echo "    expected: $expected"
         echo "    got:      ${got:-nothing}"
-        missing=$(grep -o 'LAB [0-9]*: [^)]*' "$log" 2>/dev/null | sort -u | head -3 | tr '\n' ';')
+        missing=$(missing_pieces "$log")
         [ -n "$missing" ] && echo "    missing:  $missing"
         echo "    log:      $log"
     fi
@@ -134,6 +194,10 @@ done <"$CONF"
 for p in "${parts[@]}"; do
     echo "Part $p: ${part_got[$p]}/${part_max[$p]}"
 done
-[ $excluded -gt 0 ] && echo "Excluded: $excluded points need hardware-assisted KVM (not counted in the maximum)"
+[ $excluded -gt 0 ] && echo "Excluded: $excluded points ($excluded_why; not counted in the maximum)"
+if [ "$max" = 0 ] && [ "$excluded" -gt 0 ]; then
+    echo "Score: none: every test of lab $LAB is excluded on this host ($excluded_why)"
+    exit 3
+fi
 echo "Score: $score/$max"
 [ "$score" = "$max" ]

@@ -663,6 +663,11 @@ static enum vm_stop trap_run(struct vm *vm)
 static int trap_init(struct vm *vm)
 {
     char err[256];
+    if (!trap_host_runs_32bit(err, sizeof(err))) {
+        console_printf("vmm: trap engine: %s; use --engine interp, or the nested machine "
+                       "(make run-nested)\n", err);
+        return -1;
+    }
     struct trap *t = calloc(1, sizeof(*t));
     if (!t)
         return -1;

@@ -8,6 +8,7 @@
  *   trap-host.c     the host side of the shadow page table: the low 4 GiB
  *                   of our own address space, mapped from the guest's memfd
  *   trap-seccomp.c  the filter that keeps guest code from reaching Linux
+ *   trap-probe.c    whether this host can run 32-bit code at ring 3 at all
  *   engine-trap.c   the engine: run loop, exit dispatch, emulation
  */
 #ifndef VMM_TRAP_H
@@ -65,5 +66,9 @@ uint32_t trap_host_min_addr(void);
 /* Refuse (with SIGSYS) every system call made from guest code: i386 system
  * calls, and x86-64 ones whose instruction pointer is below 4 GiB. */
 int trap_seccomp_install(char *err, size_t errlen);
+
+/* trap-probe.c: true when the host kernel runs 32-bit code at ring 3 (the
+   trap engine's whole premise); otherwise false with the reason in why. */
+bool trap_host_runs_32bit(char *why, size_t whylen);
 
 #endif

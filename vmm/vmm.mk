@@ -9,6 +9,7 @@ HOST_SRCS += vmm/trap-entry.S
 HOST_SRCS += vmm/trap-signals.c
 HOST_SRCS += vmm/trap-host.c
 HOST_SRCS += vmm/trap-seccomp.c
+HOST_SRCS += vmm/trap-probe.c
 HOST_SRCS += vmm/engine-kvm.c
 HOST_SRCS += vmm/kvm-state.c
 HOST_SRCS += vmm/kvm-exits.c

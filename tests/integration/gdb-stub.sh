@@ -58,8 +58,11 @@ check_gdb() {
     expect_result "$label: the guest runs on after detach" "$($ORACLE compute 1000)" 0
 }
 
+needs_engine interp
 check_gdb interp exec
+needs_engine trap
 check_gdb trap kmain
+needs_engine interp
 
 # Raw packets: a bad checksum gets '-', malformed commands "E01", an
 # unknown one the empty reply; 'k' ends the run. The VMM must survive all.

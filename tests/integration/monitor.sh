@@ -64,6 +64,7 @@ check_session trap kmain
 want=$($ORACLE compute 200000)
 session interp "run=compute n=200000" "step 3000000" "engine trap" "step 10" \
     "break exit 30" cont "engine interp" cont
+needs_engine trap                       # the session moved the guest to trap
 expect_line "engine switch: to trap" "^moved the guest from the interp engine to the trap engine"
 expect_line "engine switch: stopped on an I/O exit on trap" "^stopped after exit 30 (I/O instruction)"
 expect_line "engine switch: back to interp" "^moved the guest from the trap engine to the interp engine"
@@ -71,6 +72,7 @@ expect_result "engine switch: interp -> trap -> interp gives the same result" "$
 session trap "run=forkwait n=50" "break exit 12" cont "engine interp" "break exit 12" cont \
     "engine trap" cont
 expect_result "engine switch: forkwait trap -> interp -> trap" "$($ORACLE forkwait 50)" 0
+needs_engine interp
 
 # End of input quits with status 0; quit too; a guest that powered off
 # leaves its own status.

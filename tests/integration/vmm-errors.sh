@@ -5,8 +5,10 @@ GUESTS=$BUILD/tests/guests
 
 # expect_vmm NAME STATUS PATTERN -- VMM ARGS...
 expect_vmm() {
-    local name=$1 want=$2 pattern=$3
+    local name=$1 want=$2 pattern=$3 engine=interp
     shift 4
+    [[ " $* " == *" --engine trap "* ]] && engine=trap
+    needs_engine "$engine"
     timeout $((60 * TIMEOUT_SCALE)) "$VMM" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
     local got=$?
     if [ "$got" != "$want" ]; then
@@ -60,7 +62,7 @@ expect_vmm "--disk /dev/null: refused" 122 "/dev/null: --disk needs a regular fi
 # message; both are made here in a private mount namespace where we can
 # (tests/integration/kvm.sh checks what this host's KVM can do).
 if unshare -m true 2>/dev/null; then
-    for check in "absent|mount -t tmpfs none /dev" "unusable|mount --bind /dev/null /dev/kvm"; do
+    for check in "absent|mount -t tmpfs none /dev" "unusable|mount -t tmpfs none /dev && mknod /dev/kvm c 1 3"; do
         name="kvm: /dev/kvm ${check%%|*}: status 125" how=${check#*|}
         unshare -m sh -c "$how && exec \"\$@\"" sh "$VMM" run --engine kvm "$GUESTS/hello.elf" \
             </dev/null >"$WORK/out" 2>"$WORK/err"
