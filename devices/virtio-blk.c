@@ -170,7 +170,7 @@ static uint8_t disk_request(struct vblk *blk, const struct vblk_req_hdr *hdr,
         *written = total;
     }
     return VIRTIO_BLK_S_OK;
-    /* STUB: (void)blk; (void)hdr; (void)d; (void)n; (void)write; (void)written; (void)disk_io; lab_todo("LAB 5: moving the data (disk_request)"); return VIRTIO_BLK_S_IOERR; */
+    /* STUB: (void)blk; (void)hdr; (void)d; (void)n; (void)write; (void)written; (void)disk_io; lab_todo("LAB 5 task 2: moving the data (disk_request)"); return VIRTIO_BLK_S_IOERR; */
     /* END SOLUTION */
 }
 
@@ -243,7 +243,7 @@ static uint32_t serve_chain(struct vblk *blk, uint16_t head)
         blk->stats.errors++;
     gpa_write(blk->mem, last->addr + last->len - 1, &status, 1);    /* checked above */
     return written + 1;
-    /* STUB: (void)blk; (void)head; (void)read_chain; (void)do_request; return (uint32_t)lab_todo("LAB 5: serving a descriptor chain (serve_chain)") + 1; */
+    /* STUB: (void)blk; (void)head; (void)read_chain; (void)do_request; return (uint32_t)lab_todo("LAB 5 task 1: serving a descriptor chain (serve_chain)") + 1; */
     /* END SOLUTION */
 }
 

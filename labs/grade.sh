@@ -14,7 +14,8 @@
 #                            and stderr or stdout matches PATTERN
 #     script CMD...          CMD must exit 0
 # A line whose KIND is prefixed "kvm-hw:" needs hardware-assisted KVM; on a
-# host without it the test is excluded from the maximum, and said so.
+# host without it the test is excluded from the maximum, and said so; so is
+# any test on the kvm engine where /dev/kvm is missing.
 #
 # A test on the trap engine needs a host kernel that runs 32-bit code; where
 # the trap engine cannot start, such a test is excluded the same way.
@@ -61,11 +62,13 @@ trap_unavailable() {
     [ -n "$TRAP_WHY" ]
 }
 
-# uses_trap KIND ARGS...: does this test run the trap engine?
-uses_trap() {
+# uses_engine ENGINE KIND ARGS...: does this test run the guest on ENGINE?
+uses_engine() {
+    local engine=$1
+    shift
     case "$1" in
-    workload|exit) [ "$2" = trap ] ;;
-    script) [[ " $* " == *" trap "* ]] ;;
+    workload|exit) [ "$2" = "$engine" ] ;;
+    script) [[ " $* " == *" $engine "* ]] ;;
     *) return 1 ;;
     esac
 }
@@ -153,10 +156,17 @@ while read -r points part name kind args; do
     fi
     case "$ONLY" in ''|*",$name,"*) ;; *) continue ;; esac
     # shellcheck disable=SC2086
-    if uses_trap "${kind#kvm-hw:}" $args && trap_unavailable; then
+    if uses_engine trap "${kind#kvm-hw:}" $args && trap_unavailable; then
         echo "== Test $name == $name: EXCLUDED ($points points): needs the trap engine, which cannot run here: $TRAP_WHY"
         excluded=$((excluded + points))
         excluded_why="the trap engine cannot run on this host"
+        continue
+    fi
+    # shellcheck disable=SC2086
+    if uses_engine kvm "${kind#kvm-hw:}" $args && [ ! -c /dev/kvm ]; then
+        echo "== Test $name == $name: EXCLUDED ($points points): needs /dev/kvm, which this host lacks"
+        excluded=$((excluded + points))
+        excluded_why="${excluded_why:+$excluded_why; }/dev/kvm is missing"
         continue
     fi
     if [[ "$kind" == kvm-hw:* ]]; then

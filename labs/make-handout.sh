@@ -28,4 +28,10 @@ while read -r f; do
 done
 (cd "$OUT" && find . \( -name '*.[chS]' -o -name '*.md' \) -print0 | xargs -0 "../../$STRIP" "$LAB")
 echo "$LAB" >"$OUT/labs/HANDOUT"
+# A repository of its own: inside the clone's build/, `git status` and
+# `git diff` would otherwise report on the parent repository, not on the
+# student's work. The first commit is the handout as given.
+(cd "$OUT" && git init -q && git add -A &&
+ git -c user.name="lab handout" -c user.email="handout@localhost" \
+     commit -q -m "Lab $LAB handout, as given")
 echo "make-handout: $OUT is the handout of lab $LAB (labs $LAB and later stubbed)"

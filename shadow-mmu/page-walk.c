@@ -126,7 +126,7 @@ static int walk(const struct guest_mem *mem, uint32_t cr0, uint32_t cr3,
     }
     r->dirty = (big ? r->pde : r->pte) & PW_D;
     return 0;
-    /* STUB: (void)leaf; (void)update; (void)big; (void)update_entry; return lab_todo("LAB 1: page walk rights and A/D bits"); */
+    /* STUB: (void)leaf; (void)update; (void)big; (void)update_entry; return lab_todo("LAB 1 task 2: page walk rights and A/D bits"); */
     /* END SOLUTION */
 }
 

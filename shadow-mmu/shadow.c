@@ -187,7 +187,7 @@ static void region_activate(struct shadow *sh, unsigned r, const struct pw_resul
         trace(sh, reg->pde_addr);
         if (!reg->big)
             trace(sh, reg->pde & PW_FRAME);
-        /* STUB: (void)trace; lab_todo("LAB 3: tracing the page tables of a new region (region_activate)"); */
+        /* STUB: (void)trace; lab_todo("LAB 3 task 1: tracing the page tables of a new region (region_activate)"); */
         /* END SOLUTION */
     }
 }
@@ -202,7 +202,7 @@ static void region_deactivate(struct shadow *sh, unsigned r)
         untrace(sh, reg->pde_addr);
         if (!reg->big)
             untrace(sh, reg->pde & PW_FRAME);
-        /* STUB: (void)untrace; lab_todo("LAB 3: untracing the page tables of a region (region_deactivate)"); */
+        /* STUB: (void)untrace; lab_todo("LAB 3 task 1: untracing the page tables of a region (region_deactivate)"); */
         /* END SOLUTION */
     }
     *reg = (struct shadow_region){0};
@@ -479,7 +479,7 @@ static bool frame_written(struct shadow *sh, uint32_t frame,
             remove_page(sh, r << 10 | i);
     }
     return true;
-    /* STUB: (void)sh; (void)frame; (void)first; (void)last; return lab_todo("LAB 3: invalidate after a page-table write") < 0; */
+    /* STUB: (void)sh; (void)frame; (void)first; (void)last; return lab_todo("LAB 3 task 2: invalidate after a page-table write") < 0; */
     /* END SOLUTION */
 }
 

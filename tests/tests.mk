@@ -20,6 +20,7 @@ INTEGRATION_TESTS := \
 	tests/integration/kvm.sh \
 	tests/integration/bench-quick.sh \
 	tests/integration/labs.sh \
+	tests/integration/lab-mutants.sh \
 	tests/integration/book.sh \
 	tests/integration/slides.sh
 

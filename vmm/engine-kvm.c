@@ -272,7 +272,7 @@ static int handle_io(struct vm *vm, struct kvm *k)
             memcpy(data + i * size, &value, size);
     }
     return -1;
-    /* STUB: (void)vm; (void)k; lab_todo("LAB 4: port I/O exits (KVM_EXIT_IO)"); return VM_STOP_ERROR; */
+    /* STUB: (void)vm; (void)k; lab_todo("LAB 4 task 3: port I/O exits (KVM_EXIT_IO)"); return VM_STOP_ERROR; */
     /* END SOLUTION */
 }
 
@@ -506,7 +506,7 @@ static int setup(struct vm *vm, struct kvm *k, const char **step)
     };
     if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         return -1;
-    /* STUB: errno = ENOSYS; return lab_todo("LAB 4: the memslot (KVM_SET_USER_MEMORY_REGION)"); */
+    /* STUB: errno = ENOSYS; return lab_todo("LAB 4 task 1: the memslot (KVM_SET_USER_MEMORY_REGION)"); */
     /* END SOLUTION */
     *step = "KVM_CREATE_VCPU";
     if ((k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0)) < 0)

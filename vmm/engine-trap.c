@@ -347,7 +347,7 @@ static int reflect(struct vm *vm, unsigned vector, bool has_error, uint32_t erro
                                            X86_EVENT_EXCEPTION, has_error, error, vm->cpu.eip);
     after_emulation(vm, old_cpl);
     return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
-    /* STUB: (void)vm; (void)vector; (void)has_error; (void)error; lab_todo("LAB 2: reflecting exceptions into the guest (reflect)"); return VM_STOP_ERROR; */
+    /* STUB: (void)vm; (void)vector; (void)has_error; (void)error; lab_todo("LAB 2 task 2: reflecting exceptions into the guest (reflect)"); return VM_STOP_ERROR; */
     /* END SOLUTION */
 }
 
@@ -482,7 +482,7 @@ static int handle_exit(struct vm *vm)
     default:                            // #GP, #UD, #NP, #TS, #SS: the executor decides
         return emulate_one(vm);
     }
-    /* STUB: (void)page_fault; (void)back_up_over_trap; (void)emulate_one; lab_todo("LAB 2: exit dispatch (handle_exit)"); return VM_STOP_ERROR; */
+    /* STUB: (void)page_fault; (void)back_up_over_trap; (void)emulate_one; lab_todo("LAB 2 task 1: exit dispatch (handle_exit)"); return VM_STOP_ERROR; */
     /* END SOLUTION */
 }
 
@@ -519,7 +519,7 @@ static int maybe_interrupt(struct vm *vm)
     enum x86_status st = x86_external_interrupt(&vm->cpu, &state_of(vm)->env, (uint8_t)vector);
     after_emulation(vm, old_cpl);
     return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
-    /* STUB: (void)vm; lab_todo("LAB 2: interrupt injection (maybe_interrupt)"); return VM_STOP_ERROR; */
+    /* STUB: if (pic_has_interrupt(&vm->pic)) lab_todo("LAB 2 task 3: interrupt injection (maybe_interrupt)"); return -1; */
     /* END SOLUTION */
 }
 

@@ -43,7 +43,7 @@ void kvm_segment_from_x86(const struct x86_segment *in, struct kvm_segment *out)
     out->db = (ar >> AR_DB_SHIFT) & 1;
     out->g = (ar >> AR_G_SHIFT) & 1;
     out->unusable = (ar >> AR_UNUSABLE_SHIFT) & 1;
-    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4: kvm_segment_from_x86"); */
+    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4 task 2: kvm_segment_from_x86"); */
     /* END SOLUTION */
 }
 
@@ -62,7 +62,7 @@ void kvm_segment_to_x86(const struct kvm_segment *in, struct x86_segment *out)
                 (uint32_t)(in->db & 1) << AR_DB_SHIFT |
                 (uint32_t)(in->g & 1) << AR_G_SHIFT |
                 (uint32_t)(in->unusable & 1) << AR_UNUSABLE_SHIFT;
-    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4: kvm_segment_to_x86"); */
+    /* STUB: memset(out, 0, sizeof(*out)); (void)in; lab_todo("LAB 4 task 2: kvm_segment_to_x86"); */
     /* END SOLUTION */
 }
 

@@ -215,7 +215,7 @@ uint32_t x86_shift(enum x86_shift_op op, unsigned size, uint32_t a, unsigned cou
     /* AF is undefined for shifts; the host clears it. */
     set_flags(eflags, X86_FLAGS_STATUS, cf | of | szp(r, size));
     return r;
-    /* STUB: (void)op; (void)size; (void)a; (void)count; (void)eflags; return (uint32_t)lab_todo("LAB 1: x86_shift (shifts and rotates)"); */
+    /* STUB: (void)op; (void)size; (void)a; (void)count; (void)eflags; return (uint32_t)lab_todo("LAB 1 task 1: x86_shift (shifts and rotates)"); */
     /* END SOLUTION */
 }
 
