@@ -5,7 +5,8 @@
 # Each lab lists its tests in labs/labN-*/tests.conf, one per line:
 #     POINTS  PART  NAME  KIND  ARGS...
 # KIND is one of
-#     unit BINARY            build/tests/BINARY must pass (cmocka)
+#     unit BINARY [FILTER]   build/tests/BINARY must pass (cmocka); with FILTER
+#                            only its tests whose names match (TEST_FILTER)
 #     workload ENGINE PROG   PROG n=NONCE on ENGINE: its result line must be the
 #                            oracle's for that n (a fresh random n every run,
 #                            so the output cannot be hard-coded)
@@ -88,9 +89,13 @@ run_test() {
     expected="" got=""
     case "$kind" in
     unit)
-        expected="every test of $1 passes"
-        timeout $((2 * BASE * SCALE)) "$BUILD/tests/$1" >"$log" 2>&1
+        expected="every test of $1${2:+ matching $2} passes"
+        TEST_FILTER=${2:-} timeout $((2 * BASE * SCALE)) "$BUILD/tests/$1" >"$log" 2>&1
         local rc=$?
+        if grep -q '^\[=*\] Running 0 test' "$log"; then
+            got="no test of $1 matches '${2:-}'"
+            return 1
+        fi
         # The failing tests' names, then the first line that says why (an
         # assertion, or the property test's replay line with its seed).
         got=$(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$log" | head -4 | tr '\n' ' ')
@@ -144,6 +149,7 @@ run_test() {
     esac
 }
 
+set -f                                  # a test's words are not file patterns
 declare -A part_got part_max
 parts=()
 score=0 max=0 excluded=0 excluded_why=""

@@ -107,6 +107,12 @@ static bool is_traced(const struct shadow *sh, uint32_t gpa)
     return fr && fr->trace_refs > 0;
 }
 
+unsigned shadow_trace_refs(const struct shadow *sh, uint32_t gpa)
+{
+    const struct shadow_frame *fr = frame_of(sh, gpa);
+    return fr ? fr->trace_refs : 0;
+}
+
 /* The rights a slot gets: the guest's, once D is set, never on a traced frame. */
 static bool wants_write(const struct shadow *sh, const struct shadow_slot *s)
 {

@@ -135,6 +135,11 @@ struct shadow {
     struct shadow_stats stats;
 };
 
+/* How many regions read entries from the guest frame at gpa: while it is
+   more than 0 the frame is traced (write-protected). For the tests and
+   the monitor. */
+unsigned shadow_trace_refs(const struct shadow *sh, uint32_t gpa);
+
 /* Start with nothing installed, in kernel mode. Returns 0, or -1 (no memory). */
 int  shadow_init(struct shadow *sh, struct guest_mem *mem,
                  const struct shadow_host_ops *ops, enum shadow_mode mode);

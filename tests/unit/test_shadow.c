@@ -389,6 +389,49 @@ static void test_pt_write_invalidates_exactly_what_it_fed(void **state)
     assert_int_equal(f->sh.stats.pt_writes, pt_writes);
 }
 
+/* Lab 3, task 1: a region traces the page directory and its page table
+   while it has pages, and gives both back when its last page goes. */
+static void test_regions_trace_and_untrace_their_tables(void **state)
+{
+    struct fixture *f = *state;
+    put(f, pte_at(PT_A, UBASE), 0x200000 | UFLAGS);
+    assert_int_equal(fault(f, UBASE, false, false), SHADOW_FIXED);
+    assert_int_equal(fault(f, KBASE + 0x9000, false, false), SHADOW_FIXED);
+    assert_int_equal(shadow_trace_refs(&f->sh, PD_A), 2);      /* user and kernel regions */
+    assert_int_equal(shadow_trace_refs(&f->sh, PT_A), 1);
+    assert_int_equal(shadow_trace_refs(&f->sh, PT_K), 1);
+
+    shadow_invlpg(&f->sh, UBASE);       /* the user region's last page */
+    assert_int_equal(shadow_trace_refs(&f->sh, PD_A), 1);
+    assert_int_equal(shadow_trace_refs(&f->sh, PT_A), 0);
+    shadow_invlpg(&f->sh, KBASE + 0x9000);
+    assert_int_equal(shadow_trace_refs(&f->sh, PD_A), 0);
+    assert_int_equal(shadow_trace_refs(&f->sh, PT_K), 0);
+
+    /* A 4 MiB page: only the directory is a page table. */
+    put(f, pde_at(PD_A, BIG), 0x400000 | UFLAGS | PW_PS | PW_D);
+    assert_int_equal(fault(f, BIG, false, false), SHADOW_FIXED);
+    assert_int_equal(shadow_trace_refs(&f->sh, PD_A), 1);
+    assert_int_equal(shadow_trace_refs(&f->sh, 0x400000), 0);
+    shadow_invlpg(&f->sh, BIG);
+    assert_int_equal(shadow_trace_refs(&f->sh, PD_A), 0);
+}
+
+/* Lab 3, task 2: one write over several PTEs (a rep stos) drops each page. */
+static void test_one_write_over_several_entries(void **state)
+{
+    struct fixture *f = *state;
+    for (uint32_t i = 0; i < 4; i++) {
+        put(f, pte_at(PT_A, UBASE + i * 0x1000), (0x200000 + i * 0x1000) | UFLAGS);
+        assert_int_equal(fault(f, UBASE + i * 0x1000, false, false), SHADOW_FIXED);
+    }
+    shadow_pt_written(&f->sh, pte_at(PT_A, UBASE + 0x1000), 8);    /* entries 1 and 2 */
+    assert_true(hp(UBASE)->mapped);
+    assert_false(hp(UBASE + 0x1000)->mapped);
+    assert_false(hp(UBASE + 0x2000)->mapped);
+    assert_true(hp(UBASE + 0x3000)->mapped);
+}
+
 static void test_traced_cr3_switch_keeps_the_kernel_half(void **state)
 {
     struct fixture *f = *state;
@@ -561,6 +604,10 @@ static void test_flush_forgets_everything(void **state)
 
 int main(void)
 {
+    /* The lab 3 grader runs one task's tests alone: TEST_FILTER="*untrace*". */
+    const char *filter = getenv("TEST_FILTER");
+    if (filter && *filter)
+        cmocka_set_test_filter(filter);
     const struct CMUnitTest tests[] = {
         T(test_hidden_fault_fills_the_page, setup_vtlb),
         T(test_hidden_fault_fills_the_page, setup_traced),
@@ -573,6 +620,8 @@ int main(void)
         T(test_vtlb_cr3_load_and_invlpg, setup_vtlb),
         T(test_traced_page_tables_are_write_protected, setup_traced),
         T(test_pt_write_invalidates_exactly_what_it_fed, setup_traced),
+        T(test_regions_trace_and_untrace_their_tables, setup_traced),
+        T(test_one_write_over_several_entries, setup_traced),
         T(test_traced_cr3_switch_keeps_the_kernel_half, setup_traced),
         T(test_cr3_switch_to_a_clean_4m_page, setup_traced),
         T(test_a_fault_notices_a_new_cr3, setup_vtlb),
