@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 #include "vmm/loader.h"
 #include "vmm/monitor.h"
 #include "vmm/options.h"

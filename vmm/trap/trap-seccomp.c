@@ -15,7 +15,7 @@
  * engine is the one to run a guest you do not trust (see the chapter).
  */
 #define _GNU_SOURCE
-#include "vmm/trap.h"
+#include "vmm/trap/trap.h"
 
 #include <errno.h>
 #include <linux/audit.h>

@@ -15,7 +15,7 @@
  * to the guest every readable page is executable.
  */
 #define _GNU_SOURCE
-#include "vmm/trap.h"
+#include "vmm/trap/trap.h"
 
 #include <errno.h>
 #include <stdio.h>

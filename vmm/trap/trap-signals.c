@@ -15,7 +15,7 @@
  * and is re-raised with the default action, so it dumps core as it should.
  */
 #define _GNU_SOURCE
-#include "vmm/trap.h"
+#include "vmm/trap/trap.h"
 
 #include <asm/prctl.h>
 #include <signal.h>

@@ -40,7 +40,7 @@
 #include "shadow-mmu/shadow.h"
 #include "vmm/console.h"
 #include "vmm/lab.h"
-#include "vmm/trap.h"
+#include "vmm/trap/trap.h"
 #include "vmm/vm.h"
 #include "vmm/x86/decode.h"
 #include "vmm/x86/system.h"

@@ -15,7 +15,7 @@
  * protector's canary) lives. No C code may run before the FS base is back.
  */
 
-/* struct trap_regs, see vmm/trap.h: eight GPRs in encoding order, eip, eflags. */
+/* struct trap_regs, see vmm/trap/trap.h: eight GPRs in encoding order, eip, eflags. */
 #define R_EAX 0
 #define R_ECX 4
 #define R_EDX 8
