@@ -13,6 +13,7 @@ INTEGRATION_TESTS := \
 	tests/integration/monitor.sh \
 	tests/integration/gdb-stub.sh \
 	tests/integration/misbehaving-guests.sh \
+	tests/integration/escape-suite.sh \
 	tests/integration/durable-disk.sh \
 	tests/integration/bad-images.sh \
 	tests/integration/sanitizers.sh \
@@ -52,7 +53,8 @@ TEST_GUESTS := \
 	irq-storm \
 	port-flood \
 	rep-huge \
-	fill-memory
+	fill-memory \
+	escape
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)

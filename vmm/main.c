@@ -47,7 +47,8 @@ static const struct engine *choose_engine(const char *name)
         if (kvm_hardware_assisted())
             return &kvm_engine;
 #if defined(__x86_64__) && defined(__linux__)
-        return &trap_engine;
+        char why[200];
+        return trap_engine_supported(why, sizeof(why)) ? &trap_engine : &interp_engine;
 #else
         return &interp_engine;
 #endif

@@ -684,6 +684,10 @@ static int trap_init(struct vm *vm)
     t->cr4 = vm->cpu.cr4;
     t->snap_gpa = 1;                    // no snapshot
     t->clock_start = exit_stats_now_ns();
+    if (!trap_engine_supported(err, sizeof(err))) {
+        console_printf("vmm: trap engine: %s\n", err);
+        return -1;
+    }
     if (trap_host_init(vm->mem.fd, vm->mem.size, err, sizeof(err)) < 0 ||
         shadow_init(&t->shadow, &vm->mem, &trap_host_ops, t->mode) < 0 ||
         trap_seccomp_install(err, sizeof(err)) < 0 ||

@@ -15,6 +15,7 @@
  * to the guest every readable page is executable.
  */
 #define _GNU_SOURCE
+#include "vmm/engine.h"
 #include "vmm/trap/trap.h"
 
 #include <errno.h>
@@ -23,6 +24,27 @@
 #include <sys/mman.h>
 
 #define WINDOW_END 0x100000000ull       /* the guest sees 4 GiB */
+
+/*
+ * Native 32-bit guest code needs a 32-bit user code segment, and Linux
+ * offers one at 0x23 unless its IA-32 emulation is off (ia32_emulation=0)
+ * or the kernel itself runs paravirtualized without one (PVM guests). LAR
+ * asks the CPU what the host's GDT holds there: present, DPL 3, code,
+ * 32-bit (D=1), not 64-bit (L=0).
+ */
+bool trap_engine_supported(char *why, size_t len)
+{
+    uint32_t ar = 0;
+    uint8_t valid = 0;
+    __asm__("lar %2, %0\n\tsetz %1" : "+r"(ar), "=q"(valid) : "r"((uint32_t)TRAP_USER32_CS) : "cc");
+    bool ok = valid && (ar & (1u << 15)) && ((ar >> 13) & 3) == 3 && (ar & (1u << 11)) &&
+              (ar & (1u << 22)) && !(ar & (1u << 21));
+    if (!ok)
+        snprintf(why, len, "this host kernel offers no 32-bit user code segment (selector 0x%x): "
+                 "it cannot run 32-bit code natively (IA-32 emulation off, or a paravirtualized "
+                 "kernel); use --engine interp", TRAP_USER32_CS);
+    return ok;
+}
 
 static int guest_memfd = -1;
 static uint64_t guest_ram_size;

@@ -19,6 +19,8 @@
 
 #include "shadow-mmu/shadow.h"
 
+#define TRAP_USER32_CS 0x23            /* Linux's 32-bit user code segment */
+
 /* The guest registers trap_enter loads (layout known to trap-entry.S). */
 struct trap_regs {
     uint32_t gpr[8];                    /* enum x86_gpr order */
