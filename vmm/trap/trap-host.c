@@ -1,18 +1,20 @@
 /*
  * trap-host.c - the host half of the shadow page table (chapter 4).
  *
- * The trap engine runs the guest inside our own process, so the guest's
- * virtual addresses are our addresses, and Linux's page tables for the low
- * 4 GiB of the process are the shadow page table. shadow-mmu/shadow.c
- * decides what should be mapped; this file does it:
+ * The guest runs in its own process (trap-stub.c), so the guest's virtual
+ * addresses are that process's addresses, and Linux's page tables for its
+ * low 4 GiB are the shadow page table. shadow-mmu/shadow.c decides what
+ * should be mapped; this file queues it for the stub, which does it before
+ * it next enters the guest:
  *
  *   map      mmap(MAP_FIXED | MAP_SHARED) of one page of the guest's memfd
  *   protect  mprotect
  *   unmap    an inaccessible anonymous page over it (not munmap: the window
- *            stays reserved, so nothing of ours is ever placed in it)
+ *            stays reserved, so nothing is ever placed in it)
  *
  * Every guest page is mapped executable: i386 without PAE has no NX bit, so
- * to the guest every readable page is executable.
+ * to the guest every readable page is executable. A change the host refuses
+ * (out of VMAs) is reported after the run; the engine then drops the shadow.
  */
 #define _GNU_SOURCE
 #include "vmm/engine.h"
@@ -46,14 +48,8 @@ bool trap_engine_supported(char *why, size_t len)
     return ok;
 }
 
-static int guest_memfd = -1;
 static uint64_t guest_ram_size;
 static uint32_t min_addr;
-
-uint32_t trap_host_min_addr(void)
-{
-    return min_addr;
-}
 
 static uint32_t read_mmap_min_addr(void)
 {
@@ -67,80 +63,47 @@ static uint32_t read_mmap_min_addr(void)
     return (uint32_t)((v + 4095) & ~4095ul);
 }
 
-/* Make [start, end) inaccessible, reserved for the guest. */
-static int reserve(uint64_t start, uint64_t end, bool first_time)
+uint32_t trap_host_min_addr(void)
 {
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-                (first_time ? MAP_FIXED_NOREPLACE : MAP_FIXED);
-    void *p = mmap((void *)start, end - start, PROT_NONE, flags, -1, 0);
-    if (p == MAP_FAILED)
-        return -1;
-    if (p != (void *)start) {           // an old kernel ignored NOREPLACE
-        munmap(p, end - start);
-        errno = EEXIST;
-        return -1;
-    }
-    return 0;
-}
-
-int trap_host_init(int memfd, uint64_t ram_size, char *err, size_t errlen)
-{
-    guest_memfd = memfd;
-    guest_ram_size = ram_size;
-    min_addr = read_mmap_min_addr();
-    if (reserve(min_addr, WINDOW_END, true) < 0) {
-        snprintf(err, errlen,
-                 "cannot reserve the low 4 GiB of the VMM's address space for the guest (%s): "
-                 "something of ours is mapped there (a sanitizer build? a non-PIE binary?)",
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-void trap_host_destroy(void)
-{
-    munmap((void *)(uintptr_t)min_addr, WINDOW_END - min_addr);
+    if (!min_addr)
+        min_addr = read_mmap_min_addr();
+    return min_addr;
 }
 
 static int host_map(void *ctx, uint32_t gva_page, uint32_t gpa_page, bool writable)
 {
-    (void)ctx;
-    if (gva_page < min_addr || (uint64_t)gpa_page + 4096 > guest_ram_size) {
+    if (gva_page < trap_host_min_addr() || (uint64_t)gpa_page + 4096 > guest_ram_size) {
         errno = EINVAL;
         return -1;
     }
-    int prot = PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0);
-    void *p = mmap((void *)(uintptr_t)gva_page, 4096, prot, MAP_FIXED | MAP_SHARED, guest_memfd,
-                   gpa_page);
-    return p == MAP_FAILED ? -1 : 0;
+    return trap_stub_queue(ctx, TRAP_OP_MAP, gva_page, gpa_page, writable);
 }
 
 static int host_protect(void *ctx, uint32_t gva_page, bool writable)
 {
-    (void)ctx;
-    int prot = PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0);
-    return mprotect((void *)(uintptr_t)gva_page, 4096, prot);
+    return trap_stub_queue(ctx, TRAP_OP_PROTECT, gva_page, 0, writable);
 }
 
 static int host_unmap(void *ctx, uint32_t gva_page)
 {
-    (void)ctx;
-    if (gva_page < min_addr)
+    if (gva_page < trap_host_min_addr())
         return 0;
-    return reserve(gva_page, (uint64_t)gva_page + 4096, false);
+    return trap_stub_queue(ctx, TRAP_OP_UNMAP, gva_page, 0, false);
 }
 
 static void host_unmap_all(void *ctx)
 {
-    (void)ctx;
-    reserve(min_addr, WINDOW_END, false);
+    trap_stub_queue(ctx, TRAP_OP_UNMAP_ALL, 0, 0, false);
 }
 
-const struct shadow_host_ops trap_host_ops = {
-    .ctx = NULL,
-    .map = host_map,
-    .protect = host_protect,
-    .unmap = host_unmap,
-    .unmap_all = host_unmap_all,
-};
+void trap_host_ops_for(struct trap_stub *s, uint64_t ram_size, struct shadow_host_ops *ops)
+{
+    guest_ram_size = ram_size;
+    *ops = (struct shadow_host_ops){
+        .ctx = s,
+        .map = host_map,
+        .protect = host_protect,
+        .unmap = host_unmap,
+        .unmap_all = host_unmap_all,
+    };
+}
