@@ -68,6 +68,11 @@ test: $(TEST_GUEST_ELFS)
 # The compute workload built for the host, 32-bit, with the guest's code
 # generation flags (PIE code, for one, would be slower by a register).
 NATIVE_COMPUTE := $(BUILD)/bench/native-compute
+SIGNAL_ROUND_TRIP := $(BUILD)/bench/signal-round-trip
+$(SIGNAL_ROUND_TRIP): tests/bench/signal-round-trip.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC32,$<)
 	$(Q)mkdir -p $(dir $@)

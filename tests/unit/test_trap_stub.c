@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -301,6 +302,29 @@ static void test_a_dead_stub_is_noticed(void **state)
     assert_non_null(strstr(f->why, "killed by signal 9"));
 }
 
+/* One exit round trip: hand the turn over, the stub enters the guest, the
+ * guest's ud2 is a signal in the stub, the turn comes back. Reported, not
+ * asserted (make bench-trap runs it long: TRAP_STUB_BENCH=N). */
+static void test_exit_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t code[] = { 0x0F, 0x0B };
+    const char *env = getenv("TRAP_STUB_BENCH");
+    long n = env ? atol(env) : 2000;
+    memcpy(f->ram, code, sizeof(code));
+    struct trap_regs r = { .eip = CODE_GVA, .eflags = 0x202 };
+    uint64_t t0 = exit_stats_now_ns();
+    long ticks = 0;
+    for (long i = 0; i < n; i++) {
+        assert_int_equal(trap_stub_run(&f->stub, &r, TRAP_HOST_CS64, TRAP_USER_DS, UINT64_MAX,
+                                       &f->exit, f->why, sizeof(f->why)), TRAP_STUB_EXIT);
+        ticks += f->exit.signal == SIGALRM;
+    }
+    double us = (double)(exit_stats_now_ns() - t0) / 1000.0 / (double)n;
+    print_message("exit round trip through the guest's process: %.2f us (%ld runs, %ld ticks)\n",
+                  us, n, ticks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_jump_above_4g_is_an_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_of_ours_in_the_stub, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_dead_stub_is_noticed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 extern const unsigned char trap_stub_elf[], trap_stub_elf_end[];   /* trap-stub-blob.S */
 
 #define SILENCE_NS (3ull * 1000000000ull)   /* a stub that ticks every ms but says nothing */
+#define VMM_SPIN   0                        /* see STUB_SPIN in trap-stub.c */
 #define GRACE_NS   (50ull * 1000000ull)     /* after the deadline, before we stop waiting */
 
 static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
@@ -75,7 +76,7 @@ static int wait_turn(struct trap_stub *s, uint64_t deadline_ns, bool *timed_out,
 {
     struct trap_stub_ctl *ctl = s->ctl;
     *timed_out = false;
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < VMM_SPIN; i++) {
         if (__atomic_load_n(&ctl->to_vmm, __ATOMIC_ACQUIRE) != s->seen_to_vmm)
             goto mine;
         __builtin_ia32_pause();
