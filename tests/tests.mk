@@ -13,6 +13,7 @@ INTEGRATION_TESTS := \
 	tests/integration/monitor.sh \
 	tests/integration/gdb-stub.sh \
 	tests/integration/misbehaving-guests.sh \
+	tests/integration/escape-suite.sh \
 	tests/integration/durable-disk.sh \
 	tests/integration/bad-images.sh \
 	tests/integration/sanitizers.sh \
@@ -53,7 +54,8 @@ TEST_GUESTS := \
 	irq-storm \
 	port-flood \
 	rep-huge \
-	fill-memory
+	fill-memory \
+	escape
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
@@ -67,6 +69,11 @@ test: $(TEST_GUEST_ELFS)
 # The compute workload built for the host, 32-bit, with the guest's code
 # generation flags (PIE code, for one, would be slower by a register).
 NATIVE_COMPUTE := $(BUILD)/bench/native-compute
+SIGNAL_ROUND_TRIP := $(BUILD)/bench/signal-round-trip
+$(SIGNAL_ROUND_TRIP): tests/bench/signal-round-trip.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h | $(DEPS_STAMP)
 	$(call say,CC32,$<)
 	$(Q)mkdir -p $(dir $@)

@@ -45,6 +45,9 @@ struct engine {
 
 extern const struct engine interp_engine;
 extern const struct engine trap_engine;
+/* Can this host run the trap engine at all? It needs a 32-bit user code
+ * segment in the host's GDT (chapter 3). false, with the reason in why. */
+bool trap_engine_supported(char *why, size_t len);
 extern const struct engine kvm_engine;
 
 #endif

@@ -12,10 +12,9 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 #include "vmm/lab.h"
 #include "vmm/loader.h"
-#include "vmm/trap.h"
 #include "vmm/monitor.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
@@ -48,9 +47,12 @@ static const struct engine *choose_engine(const char *name)
     if (strcmp(name, "auto") == 0) {
         if (kvm_hardware_assisted())
             return &kvm_engine;
-        if (trap_host_runs_32bit(NULL, 0))
-            return &trap_engine;
+#if defined(__x86_64__) && defined(__linux__)
+        char why[200];
+        return trap_engine_supported(why, sizeof(why)) ? &trap_engine : &interp_engine;
+#else
         return &interp_engine;
+#endif
     }
     fprintf(stderr, "vmm: unknown engine '%s'; use interp, trap, kvm or auto\n", name);
     return NULL;

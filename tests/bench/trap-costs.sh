@@ -6,7 +6,10 @@
 #   - one hidden fault (first touch of a page, paging off: the shadow fills it);
 #   - one guest system call (int $0x40 and iret, with ring compression);
 #   - one pgtable round (sbrk +4 pages, touch, sbrk -4: PTE writes), in both
-#     shadow modes.
+#     shadow modes;
+#   - one exit round trip through the guest's own process, with the test
+#     guests of test_trap_stub (64-bit code: any x86-64 host runs them), and
+#     for comparison a signal round trip inside one process.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NATIVE=$OUT/native-compute
@@ -18,6 +21,17 @@ clis()     { "$VMM" run --engine trap --disk none --cmdline "n=$1" "$GUESTS/cli-
 touches()  { "$VMM" run --engine trap --mem 512 --disk none --cmdline "n=$1" "$GUESTS/touch-pages.elf"; }
 syscalls() { trap_w "$1" "$2" syscall; }
 pgtables() { trap_w "$1" "$2" pgtable; }
+
+hop=$(TRAP_STUB_BENCH=${HOPS:-20000} "$BUILD/tests/test_trap_stub" 2>&1 |
+      sed -n 's/.*exit round trip through the guest.s process: \([0-9.]*\) us.*/\1/p')
+signal_rt=$("$OUT/signal-round-trip" ${HOPS:-20000})
+printf '| exit round trip through the guest process (stub hop) | %s us |\n' "$hop"
+printf '| signal round trip inside one process (the old exit) | %s us |\n' "$signal_rt"
+if ! "$VMM" run --engine trap --disk none "$GUESTS/hello.elf" >/dev/null 2>"$OUT/trap-check" </dev/null &&
+   grep -q "no 32-bit user code segment" "$OUT/trap-check"; then
+    echo "bench-trap: the trap engine cannot run on this host: $(head -1 "$OUT/trap-check")"
+    exit 0
+fi
 
 N=${N:-40000000}
 echo "bench-trap: best of $REPEAT; each cost is (T(2n) - T(n)) / n"

@@ -73,6 +73,15 @@ expect_output() {
 
 VMM=$BUILD/vmm
 
+# trap_unsupported: nothing where the trap engine runs on this host, else the
+# VMM's reason why not (a host kernel without a 32-bit user code segment
+# cannot run 32-bit code natively; the trap checks are then skipped).
+trap_unsupported() {
+    "$VMM" run --engine trap --disk none "$BUILD/tests/guests/hello.elf" </dev/null \
+        >/dev/null 2>"$WORK/trap-check"
+    [ $? = 125 ] && sed -n 's/^vmm: trap engine: //p' "$WORK/trap-check" | head -1
+}
+
 # run_vmm ENGINE CMDLINE [STDIN_FILE] [EXTRA_ARGS...]: boot the bundled guest
 # on our VMM with a fresh copy of the disk; output in $WORK/out (stdout) and
 # $WORK/err (stderr), the VMM's exit status in $status.

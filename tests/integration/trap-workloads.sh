@@ -9,6 +9,11 @@ if [ "$(uname -m)" != x86_64 ] || [ "$(uname -s)" != Linux ]; then
     skip "trap engine" "needs an x86-64 Linux host"
     exit 0
 fi
+why=$(trap_unsupported)
+if [ -n "$why" ]; then
+    skip "trap engine" "$why"
+    exit 0
+fi
 
 for mode in traced vtlb; do
     check_workloads "trap/$mode" trap --shadow "$mode"

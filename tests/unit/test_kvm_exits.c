@@ -1,6 +1,6 @@
 /*
  * test_kvm_exits.c - every kvm_run exit the KVM engine handles, built by
- * hand and mapped into the software VMCS (vmm/kvm-exits.c); the guest-state
+ * hand and mapped into the software VMCS (vmm/kvm/kvm-exits.c); the guest-state
  * area; the fields KVM keeps to itself; the names. No /dev/kvm needed.
  */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 #include "vmm/x86/x86.h"
 
 static struct vmcs vmcs;

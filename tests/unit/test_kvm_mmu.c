@@ -1,5 +1,5 @@
 /*
- * test_kvm_mmu.c - which MMU KVM uses (vmm/kvm-mmu.c), decided from sample
+ * test_kvm_mmu.c - which MMU KVM uses (vmm/kvm/kvm-mmu.c), decided from sample
  * /proc/cpuinfo and /sys/module trees written under a temporary directory:
  * EPT, NPT, shadow paging on either vendor, and no hardware assist with and
  * without the kvm_pvm module.
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #define INTEL_FLAGS "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat " \
                     "pse36 clflush mmx fxsr sse sse2 ss ht syscall nx lm constant_tsc " \

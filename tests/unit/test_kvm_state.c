@@ -1,7 +1,7 @@
 /*
  * test_kvm_state.c - conversion between KVM's registers (struct kvm_regs,
  * struct kvm_sregs, struct kvm_vcpu_events) and struct x86_cpu
- * (vmm/kvm-state.c): the access-rights layout of code, data, TSS, LDT and
+ * (vmm/kvm/kvm-state.c): the access-rights layout of code, data, TSS, LDT and
  * unusable segments, and round trips both ways. No /dev/kvm needed.
  */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 #include "vmm/x86/x86.h"
 
 static void assert_segment_equal(const struct x86_segment *a, const struct x86_segment *b)

@@ -1,6 +1,6 @@
 /*
  * test_kvm_stats.c - reading KVM's binary statistics format
- * (vmm/kvm-stats.c): a file written by hand in the layout of
+ * (vmm/kvm/kvm-stats.c): a file written by hand in the layout of
  * Documentation/virt/kvm/api.rst (header, id, descriptors, data), a
  * malformed one, and, where /dev/kvm opens, a real VM's statistics file.
  */
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #define NAME_SIZE 48                    /* KVM uses KVM_STATS_NAME_SIZE, 48 */
 

@@ -28,7 +28,7 @@
  *   SIGSYS (seccomp: a host system call from the guest)  -> stop the guest
  */
 #define _GNU_SOURCE
-#include <asm/prctl.h>
+#include <linux/audit.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,15 +40,14 @@
 #include "shadow-mmu/shadow.h"
 #include "vmm/console.h"
 #include "vmm/lab.h"
-#include "vmm/trap.h"
+#include "vmm/trap/trap.h"
 #include "vmm/vm.h"
 #include "vmm/x86/decode.h"
 #include "vmm/x86/system.h"
 #include "vmm/x86/x86.h"
 
 #define TICK_US   1000                  /* host timer: how often a running guest is interrupted */
-#define USER_DS   0x2B                  /* what trap_enter loads into DS and ES */
-#define HOST_CS64 0x33                  /* Linux's 64-bit user code segment */
+#define USER_DS   TRAP_USER_DS          /* what the stub loads into DS, ES and SS */
 
 /* The EFLAGS bits the guest's native run owns; the rest (IF, IOPL, NT...)
  * are virtual and live only in vm->cpu. */
@@ -61,7 +60,9 @@ struct trap {
     struct shadow   shadow;
     enum shadow_mode mode;
     struct x86_env  env;
-    struct trap_exit_info exit;
+    struct trap_stub stub;              /* the guest's own process */
+    struct shadow_host_ops host_ops;    /* the shadow's changes, queued for it */
+    struct trap_stub_exit exit;         /* the last exit, checked */
     uint32_t        cr0, cr4;           /* as the shadow last saw them */
     uint64_t        clock_start;
     uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote */
@@ -432,13 +433,7 @@ static void back_up_over_trap(struct vm *vm, unsigned vector)
 static int handle_exit(struct vm *vm)
 {
     struct trap *t = state_of(vm);
-    struct trap_exit_info *e = &t->exit;
-    if (e->signal == SIGSYS) {
-        console_printf("vmm: the guest made a host system call (number %llu) at rip 0x%llx: "
-                       "refused by the seccomp filter; guest stopped\n",
-                       (unsigned long long)e->syscall_nr, (unsigned long long)e->rip);
-        return VM_STOP_ERROR;
-    }
+    struct trap_stub_exit *e = &t->exit;
     // Whatever the exit, the guest may have loaded a host-valid selector
     // since the last one (a timer tick can fall right after such a load).
     bool repaired = repair_selectors(vm);
@@ -487,6 +482,44 @@ static int handle_exit(struct vm *vm)
 }
 
 /* ---- the run loop ---- */
+
+/*
+ * The exit as the stub reported it. The stub may belong to the guest by now
+ * (ring-3 code can far-jump to the host's 64-bit code segment and then write
+ * anything in its own process), so the copy is checked before it is
+ * believed. What only a guest that left its box can cause stops the guest
+ * with one line: that is resource control (chapter 3).
+ */
+static int check_exit(struct vm *vm, enum trap_stub_status st, const char *why)
+{
+    const struct trap_stub_exit *e = &state_of(vm)->exit;
+    if (st == TRAP_STUB_TIMEOUT)
+        return VM_STOP_TIMEOUT;
+    if (st == TRAP_STUB_GONE) {
+        console_printf("vmm: %s; guest stopped\n", why);
+        return VM_STOP_ERROR;
+    }
+    if (e->signal == SIGSYS) {
+        console_printf("vmm: the guest made a host system call (%s number %d) at rip 0x%llx: "
+                       "refused by the seccomp filter; guest stopped\n",
+                       e->syscall_arch == AUDIT_ARCH_I386 ? "i386" : "x86-64", e->syscall_nr,
+                       (unsigned long long)e->rip);
+        return VM_STOP_ERROR;
+    }
+    if (e->cs != TRAP_USER32_CS || e->rip >= 0x100000000ull) {
+        console_printf("vmm: the guest left 32-bit mode (cs 0x%x, rip 0x%llx); guest stopped\n",
+                       e->cs, (unsigned long long)e->rip);
+        return VM_STOP_ERROR;
+    }
+    bool known = e->signal == SIGSEGV || e->signal == SIGBUS || e->signal == SIGILL ||
+                 e->signal == SIGTRAP || e->signal == SIGFPE || e->signal == SIGALRM;
+    if (!known || e->trapno >= 32) {
+        console_printf("vmm: the guest's process reported an impossible exit (signal %d, "
+                       "vector %u); guest stopped\n", e->signal, e->trapno);
+        return VM_STOP_ERROR;
+    }
+    return -1;
+}
 
 /* Load the guest's registers for a native run. */
 static void regs_for_entry(const struct x86_cpu *c, struct trap_regs *r)
@@ -619,18 +652,19 @@ static enum vm_stop trap_run(struct vm *vm)
         debug_entry(vm, &regs);
         window_entry(vm, &regs);
         t->native_entries++;
-        trap_run_guest(&regs, &t->exit);
-        regs_after_exit(&vm->cpu, &t->exit.regs);
+        char why[200];
+        enum trap_stub_status st = trap_stub_run(&t->stub, &regs, TRAP_USER32_CS, USER_DS,
+                                                 deadline, &t->exit, why, sizeof(why));
+        if ((stop = check_exit(vm, st, why)) >= 0)
+            return (enum vm_stop)stop;
+        regs = (struct trap_regs){ .eip = (uint32_t)t->exit.rip, .eflags = t->exit.eflags };
+        memcpy(regs.gpr, t->exit.gpr, sizeof(regs.gpr));
+        regs_after_exit(&vm->cpu, &regs);
         debug_exit(vm);
-        if (t->exit.signal != SIGSYS && t->exit.cs == HOST_CS64) {
-            console_printf("vmm: the guest jumped to the host's 64-bit code segment at "
-                           "eip 0x%08x; guest stopped\n", vm->cpu.eip);
-            return VM_STOP_ERROR;
-        }
-        if (t->exit.signal != SIGSYS && t->exit.rip >= 0x100000000ull) {
-            console_printf("vmm: the guest left its 4 GiB (rip 0x%llx: sysenter?); "
-                           "guest stopped\n", (unsigned long long)t->exit.rip);
-            return VM_STOP_ERROR;
+        if (t->stub.ops_failed_now) {
+            // The host refused a mapping (out of VMAs?): start the shadow afresh.
+            t->shadow.stats.host_failures++;
+            shadow_flush(&t->shadow);
         }
         bool if_before = vm->cpu.eflags & X86_FLAG_IF;
         stop = handle_exit(vm);
@@ -662,12 +696,7 @@ static enum vm_stop trap_run(struct vm *vm)
 
 static int trap_init(struct vm *vm)
 {
-    char err[256];
-    if (!trap_host_runs_32bit(err, sizeof(err))) {
-        console_printf("vmm: trap engine: %s; use --engine interp, or the nested machine "
-                       "(make run-nested)\n", err);
-        return -1;
-    }
+    char err[256] = "";
     struct trap *t = calloc(1, sizeof(*t));
     if (!t)
         return -1;
@@ -689,19 +718,25 @@ static int trap_init(struct vm *vm)
     t->cr4 = vm->cpu.cr4;
     t->snap_gpa = 1;                    // no snapshot
     t->clock_start = exit_stats_now_ns();
-    if (trap_host_init(vm->mem.fd, vm->mem.size, err, sizeof(err)) < 0 ||
-        shadow_init(&t->shadow, &vm->mem, &trap_host_ops, t->mode) < 0 ||
-        trap_seccomp_install(err, sizeof(err)) < 0 ||
-        trap_signals_init(TICK_US, err, sizeof(err)) < 0) {
+    if (!trap_engine_supported(err, sizeof(err))) {
+        console_printf("vmm: trap engine: %s\n", err);
+        return -1;
+    }
+    trap_host_ops_for(&t->stub, vm->mem.size, &t->host_ops);
+    if (shadow_init(&t->shadow, &vm->mem, &t->host_ops, t->mode) < 0)
+        snprintf(err, sizeof(err), "out of memory for the shadow page table");
+    else if (trap_stub_start(&t->stub, vm->mem.fd, vm->mem.size, trap_host_min_addr(), TICK_US,
+                             err, sizeof(err)) == 0)
+        err[0] = 0;
+    if (err[0]) {
         console_printf("vmm: trap engine: %s\n", err);
         return -1;
     }
     // cpuid is not privileged: natively the guest would see the host's CPU.
-    // Where the host CPU and kernel offer CPUID faulting, cpuid in this
-    // process raises #GP instead, and we answer with the virtual CPU's
-    // values (chapter 3, "The x86 holes"). The VMM itself issues no cpuid
-    // after start-up (the C library asked its questions before main).
-    t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
+    // Where the host CPU and kernel offer CPUID faulting, the stub asked for
+    // it: cpuid in the guest's process raises #GP instead, and we answer
+    // with the virtual CPU's values (chapter 3, "The x86 holes").
+    t->cpuid_faulting = t->stub.ctl->cpuid_faulting;
     return 0;
 }
 
@@ -746,11 +781,8 @@ static void trap_destroy(struct vm *vm)
     struct trap *t = state_of(vm);
     if (!t)
         return;
-    trap_signals_stop();
-    if (t->cpuid_faulting)
-        syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+    trap_stub_stop(&t->stub);           // the guest's process and its mappings go with it
     shadow_destroy(&t->shadow);
-    trap_host_destroy();
     free(t);
     vm->engine_state = NULL;
 }

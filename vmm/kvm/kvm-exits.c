@@ -16,7 +16,7 @@
  * and the controls live in KVM's VMCS in the kernel, which user space never
  * sees. Those are marked unavailable, and vmread says so.
  */
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #include <string.h>
 

@@ -19,7 +19,7 @@
  * (the unit test writes one by hand).
  */
 #define _GNU_SOURCE
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #include <errno.h>
 #include <inttypes.h>

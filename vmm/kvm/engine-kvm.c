@@ -36,7 +36,7 @@
 
 #include "shadow-mmu/page-walk.h"
 #include "vmm/console.h"
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 #include "vmm/lab.h"
 #include "vmm/vm.h"
 #include "vmm/x86/x86.h"

@@ -11,7 +11,7 @@
  * one byte per field. Moving a running guest between engines goes through
  * these two functions, so they must lose nothing the guest could notice.
  */
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #include <string.h>
 

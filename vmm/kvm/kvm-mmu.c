@@ -16,7 +16,7 @@
  * can hand it sample /proc/cpuinfo and /sys/module trees.
  */
 #define _GNU_SOURCE
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
