@@ -149,6 +149,11 @@ run_test() {
     esac
 }
 
+# add_why REASON: one more reason for excluded points, each said once.
+add_why() {
+    case "; $excluded_why; " in *"; $1; "*) ;; *) excluded_why="${excluded_why:+$excluded_why; }$1" ;; esac
+}
+
 set -f                                  # a test's words are not file patterns
 declare -A part_got part_max
 parts=()
@@ -165,14 +170,14 @@ while read -r points part name kind args; do
     if uses_engine trap "${kind#kvm-hw:}" $args && trap_unavailable; then
         echo "== Test $name == $name: EXCLUDED ($points points): needs the trap engine, which cannot run here: $TRAP_WHY"
         excluded=$((excluded + points))
-        excluded_why="the trap engine cannot run on this host"
+        add_why "the trap engine cannot run on this host"
         continue
     fi
     # shellcheck disable=SC2086
     if uses_engine kvm "${kind#kvm-hw:}" $args && [ ! -c /dev/kvm ]; then
         echo "== Test $name == $name: EXCLUDED ($points points): needs /dev/kvm, which this host lacks"
         excluded=$((excluded + points))
-        excluded_why="${excluded_why:+$excluded_why; }/dev/kvm is missing"
+        add_why "/dev/kvm is missing"
         continue
     fi
     if [[ "$kind" == kvm-hw:* ]]; then
@@ -180,7 +185,7 @@ while read -r points part name kind args; do
         if ! kvm_hw; then
             echo "== Test $name == $name: EXCLUDED ($points points): needs hardware-assisted KVM, which this host lacks"
             excluded=$((excluded + points))
-            excluded_why="${excluded_why:+$excluded_why; }hardware-assisted KVM is missing"
+            add_why "hardware-assisted KVM is missing"
             continue
         fi
     fi
