@@ -60,6 +60,16 @@ for dir in labs/lab[0-9]*-*/; do
         esac
     done <"$WORK/stub-$lab"
 
+    # The first failure names the lab's first task (labs/README.md).
+    first=$(grep -m1 '^    missing: ' "$WORK/stub-$lab")
+    if [ -z "$first" ] && ! grep -q ': FAIL (' "$WORK/stub-$lab"; then
+        skip "lab $lab: the first failure on handout $lab names task 1" "no test of lab $lab runs here"
+    elif [[ "$first" == *"LAB $lab task 1: "* ]] || { [ "$lab" = 6 ] && [ -z "$first" ]; }; then
+        pass "lab $lab: the first failure on handout $lab names task 1"
+    else
+        fail "lab $lab: the first failure on handout $lab names task 1" "${first:-no missing: line}"
+    fi
+
     for earlier in $(seq 1 $((lab - 1))); do
         ls labs/lab"$earlier"-*/tests.conf >/dev/null 2>&1 || continue
         (cd "$H" && labs/grade.sh "$earlier") >"$WORK/earlier-$lab-$earlier" 2>&1
