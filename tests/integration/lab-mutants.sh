@@ -19,7 +19,7 @@ git ls-files --cached --others --exclude-standard | grep -v "^$BUILD/" | while r
     [ -e "$f" ] && mkdir -p "$T/$(dirname "$f")" && cp -p "$f" "$T/$f"
 done
 mkdir -p "$T/$BUILD"
-for part in host tests guest-os vmm libvmm.a .deps-ok; do     # keep the objects: -a keeps times
+for part in host tests guest-os bench vmm libvmm.a .deps-ok; do     # keep the objects: -a keeps times
     [ -e "$BUILD/$part" ] && cp -a "$BUILD/$part" "$T/$BUILD/"
 done
 

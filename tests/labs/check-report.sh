@@ -2,7 +2,8 @@
 # check-report.sh CHECK REPORT - the lab 6 grader's checks of a report
 # (labs/lab6-measurement/): they say whether it is complete, not whether
 # it is right; a person reads it for that.
-#   numbers   a results table with a number and a unit in every row
+#   numbers   a results table: a row per operation, every cell a number
+#             with its unit (or n/a where an engine was not timed)
 #   engines   the table has a column for every engine that build/bench/
 #             results.json (make bench or bench-quick) timed on this host
 #   sections  sections 1-5 each answered in at least 60 words, no placeholder
@@ -19,9 +20,17 @@ section() {     # the text of section $1
 
 case "$CHECK" in
 numbers)
-    rows=$(grep -cE '^\| *(syscall|pgfault|ptemod|cr3|forkwait|ctxsw) *\|.*[0-9.]+ (ns|us|ms)' "$REPORT")
-    echo "table rows with numbers: $rows (need 6)"
-    [ "$rows" -ge 6 ]
+    # Each operation's row: every cell after the name is a number with its
+    # unit, or says the engine was not timed (n/a, -).
+    rows=0
+    for op in syscall pgfault ptemod cr3 forkwait ctxsw; do
+        row=$(grep -m1 -E "^\| *$op *\|" "$REPORT") || { echo "no table row for $op"; exit 1; }
+        bad=$(echo "$row" | awk -F'|' '{ for (i = 3; i < NF; i++) { c = $i; gsub(/^ +| +$/, "", c)
+                  if (c !~ /^[0-9.]+ (ns|us|µs|ms|s)$/ && c != "n/a" && c != "-") print c } }')
+        [ -z "$bad" ] || { echo "$op: cell '$(echo "$bad" | head -1)' is not a number with a unit"; exit 1; }
+        rows=$((rows + 1))
+    done
+    echo "table rows with numbers and units: $rows"
     ;;
 engines)
     RESULTS=${RESULTS:-build/bench/results.json}

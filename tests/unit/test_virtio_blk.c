@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/bus.h"
@@ -352,6 +353,35 @@ static void test_bad_requests_get_ioerr(void **state)
     assert_int_equal(in(IO + VIRTIO_PCI_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
+/* A write that starts inside the disk but ends past it must not grow the
+   image file; the status byte is the last byte of the last buffer, however
+   long that buffer is (lab 5, task 2 and task 1). */
+static void test_writes_stay_inside_and_status_is_the_last_byte(void **state)
+{
+    (void)state;
+    uint32_t two[2] = { 512, 512 }, id, len;
+    struct stat before, after;
+
+    assert_int_equal(fstat(disk_fd, &before), 0);
+    assert_int_equal(request(VIRTIO_BLK_T_OUT, SECTORS - 1, two, 2, false), 1);
+    assert_int_equal(status_byte(0), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(fstat(disk_fd, &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    assert_int_equal(blk.stats.bytes_written, 0);
+
+    /* A 4-byte status buffer: the device writes its status into byte 3. */
+    put_header(HDR, VIRTIO_BLK_T_IN, 2);
+    put_desc(0, HDR, 16, VRING_DESC_F_NEXT, 1);
+    put_desc(1, DATA, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+    put_desc(2, STATUS, 4, VRING_DESC_F_WRITE, 0);
+    gpa_write(&mem, STATUS, &(uint32_t){ 0xEEEEEEEE }, 4);
+    make_available(0, true);
+    next_used(&id, &len);
+    assert_int_equal(len, 513);
+    assert_int_equal(status_byte(3), VIRTIO_BLK_S_OK);
+    assert_int_equal(status_byte(0), 0xEE);
+}
+
 static void test_descriptor_loop_needs_reset(void **state)
 {
     (void)state;
@@ -484,6 +514,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_only, setup_read_only, teardown),
         cmocka_unit_test_setup_teardown(test_flush_and_get_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests_get_ioerr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes_stay_inside_and_status_is_the_last_byte, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_loop_needs_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_and_no_interrupt, setup, teardown),
