@@ -54,7 +54,8 @@ TEST_GUESTS := \
 	port-flood \
 	rep-huge \
 	fill-memory \
-	escape
+	escape \
+	print-flood
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)
