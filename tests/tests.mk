@@ -55,7 +55,9 @@ TEST_GUESTS := \
 	rep-huge \
 	fill-memory \
 	escape \
-	print-flood
+	print-flood \
+	null-page \
+	two-table-stos
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)

@@ -65,8 +65,9 @@ struct trap {
     struct trap_stub_exit exit;         /* the last exit, checked */
     uint32_t        cr0, cr4;           /* as the shadow last saw them */
     uint64_t        clock_start;
-    uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote */
-    unsigned        nwritten;
+    uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote, */
+    unsigned        nwritten;               /*   each once */
+    bool            written_overflow;       /* ... and more than MAX_WRITTEN of them */
     uint32_t        snap_gpa;           /* page-table frame copied before an emulated */
     uint8_t         snap[4096];         /*   write to it, or 1 (no frame) */
     uint32_t        invlpg_lin;         /* the operand of the last emulated invlpg */
@@ -90,6 +91,17 @@ static uint64_t now_ns(struct trap *t)
 
 /* ---- the executor's view of memory while it emulates one instruction ---- */
 
+static void remember_written(struct trap *t, uint32_t gpa_page)
+{
+    for (unsigned i = 0; i < t->nwritten; i++)
+        if (t->written[i] == gpa_page)
+            return;
+    if (t->nwritten < MAX_WRITTEN)
+        t->written[t->nwritten++] = gpa_page;
+    else
+        t->written_overflow = true;
+}
+
 static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86_xlate_fault *f)
 {
     struct vm *vm = ctx;
@@ -109,9 +121,11 @@ static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86
         return NULL;
     }
     // Remember written pages: if one is a traced page table, the shadow
-    // entries derived from it must go (after the instruction).
-    if ((acc & X86_ACC_WRITE) && t->nwritten < MAX_WRITTEN)
-        t->written[t->nwritten++] = w.gpa & ~0xFFFu;
+    // entries derived from it must go (after the instruction). A rep stos
+    // writes one page many times: each page once. More pages than we can
+    // list is not lost either: after_emulation then drops the whole shadow.
+    if (acc & X86_ACC_WRITE)
+        remember_written(t, w.gpa & ~0xFFFu);
     return host;
 }
 
@@ -223,6 +237,7 @@ static unsigned classify(struct vm *vm, uint64_t *qual, unsigned *len)
         bytes[n] = *p;
     }
     state_of(vm)->nwritten = 0;
+    state_of(vm)->written_overflow = false;
     if (x86_decode(bytes, n, true, &insn) <= 0)
         return EXIT_REASON_EXCEPTION_NMI;
     *len = insn.len;
@@ -291,14 +306,21 @@ static void after_emulation(struct vm *vm, uint8_t old_cpl)
     struct trap *t = state_of(vm);
     if (vm->cpu.cpl != old_cpl && (vm->cpu.cpl == 3 || old_cpl == 3))
         shadow_set_user_mode(&t->shadow, vm->cpu.cpl == 3);
-    for (unsigned i = 0; i < t->nwritten; i++) {
-        const uint8_t *now = gpa_ptr(&vm->mem, t->written[i], 4096);
-        if (t->written[i] == t->snap_gpa && now)
-            report_changed_entries(t, now);
-        else
-            shadow_pt_written(&t->shadow, t->written[i], 4096);
+    if (t->written_overflow) {
+        // Too many pages to tell which were page tables: start afresh
+        // (always correct, only slower).
+        shadow_flush(&t->shadow);
+    } else {
+        for (unsigned i = 0; i < t->nwritten; i++) {
+            const uint8_t *now = gpa_ptr(&vm->mem, t->written[i], 4096);
+            if (t->written[i] == t->snap_gpa && now)
+                report_changed_entries(t, now);
+            else
+                shadow_pt_written(&t->shadow, t->written[i], 4096);
+        }
     }
     t->nwritten = 0;
+    t->written_overflow = false;
     t->snap_gpa = 1;
 }
 
@@ -316,6 +338,7 @@ static int emulate_one_for(struct vm *vm, bool page_fault, uint32_t pf_addr)
     uint32_t rip = vm->cpu.eip;
     uint64_t retired = vm->cpu.instructions;
     t->nwritten = 0;
+    t->written_overflow = false;
     t->emulated++;
     enum x86_status st = x86_step(&vm->cpu, &t->env);
     after_emulation(vm, old_cpl);
@@ -383,6 +406,13 @@ static int page_fault(struct vm *vm)
     bool write = t->exit.error_code & 2;
     struct shadow_fault_result r;
     vmcs_set_exit_info(&vm->vmcs, GUEST_LINEAR_ADDRESS, addr);
+    if (addr < trap_host_min_addr()) {
+        // Linux keeps the lowest pages (vm.mmap_min_addr), so the shadow can
+        // never map them: a guest's NULL dereference, say with paging off.
+        // The executor does the access against guest memory instead, as the
+        // interpreter would, and raises #PF itself if the guest's tables say so.
+        return emulate_one_for(vm, true, addr);
+    }
     shadow_fault(&t->shadow, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, addr, write,
                  vm->cpu.cpl == 3, &r);
     switch (r.action) {
@@ -407,10 +437,8 @@ static int page_fault(struct vm *vm)
         return emulate_one_for(vm, true, addr);
     case SHADOW_HOST_ERROR:
     default:
-        console_printf("vmm: trap engine: cannot map guest address 0x%08x (%s)\n", addr,
-                       addr < trap_host_min_addr()
-                           ? "below vm.mmap_min_addr: the guest must not use the lowest pages"
-                           : "the host refused the mapping");
+        console_printf("vmm: trap engine: cannot map guest address 0x%08x "
+                       "(the host refused the mapping)\n", addr);
         return VM_STOP_ERROR;
     }
 }
