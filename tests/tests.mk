@@ -57,7 +57,8 @@ TEST_GUESTS := \
 	escape \
 	print-flood \
 	null-page \
-	two-table-stos
+	two-table-stos \
+	segment-bases
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)

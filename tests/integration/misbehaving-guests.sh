@@ -110,8 +110,10 @@ done
 # Guests the trap engine must treat as the interpreter does (its output and
 # status are the reference): NULL-page accesses with paging off, which the
 # host can never map (null-page.S), and one rep stosl over two page tables
-# before a CR3 reload (two-table-stos.S), in both shadow modes.
-for guest in null-page two-table-stos; do
+# before a CR3 reload (two-table-stos.S), and the host's selectors 0x23, 0x2B
+# and 0x33 as guest segments with non-zero bases (segment-bases.S), in both
+# shadow modes.
+for guest in null-page two-table-stos segment-bases; do
     run_guest interp "$guest"
     cp "$WORK/out" "$WORK/expected"
     if [ "$status" = 0 ] && ! grep -q "FAILED\|STALE" "$WORK/expected"; then

@@ -75,6 +75,7 @@ struct trap {
     uint64_t        native_entries;
     uint64_t        emulated;
     uint64_t        selector_repairs;
+    uint64_t        segment_steps;      /* instructions run emulated for non-flat segments */
     bool            stepping;           /* this entry runs one instruction under our TF */
     bool            window;             /* ... to open the interrupt window (see below) */
 };
@@ -375,19 +376,21 @@ static int reflect(struct vm *vm, unsigned vector, bool has_error, uint32_t erro
     /* END SOLUTION */
 }
 
-/* A guest that loads DS or ES with a selector that is also valid on the host
- * (0x23: Linux's 32-bit code segment; 0x2B: its data segment) does so
- * without trapping. Notice it now, load the guest's idea of that selector
- * into the virtual segment register, and let trap_enter put 0x2B back.
- * Returns true if something was repaired. */
+/* A guest that loads DS, ES, FS or GS with a selector that is also valid on
+ * the host (0x23: Linux's 32-bit code segment; 0x2B: its data segment) does
+ * so without trapping. Notice it now, load the guest's idea of that selector
+ * into the virtual segment register, and let the stub put its own back
+ * (0x2B in DS and ES, null in FS and GS). Returns true if something was
+ * repaired. */
 static bool repair_selectors(struct vm *vm)
 {
     struct trap *t = state_of(vm);
-    const uint16_t real[2] = { t->exit.ds, t->exit.es };
-    const enum x86_sreg sreg[2] = { X86_DS, X86_ES };
+    const uint16_t real[4] = { t->exit.ds, t->exit.es, t->exit.fs, t->exit.gs };
+    const uint16_t ours[4] = { USER_DS, USER_DS, 0, 0 };    // what the stub loads
+    const enum x86_sreg sreg[4] = { X86_DS, X86_ES, X86_FS, X86_GS };
     bool repaired = false;
-    for (int i = 0; i < 2; i++) {
-        if (real[i] == USER_DS)
+    for (int i = 0; i < 4; i++) {
+        if (real[i] == ours[i])
             continue;
         t->selector_repairs++;
         repaired = true;
@@ -643,6 +646,71 @@ static void window_entry(struct vm *vm, struct trap_regs *regs)
         regs->eflags |= X86_FLAG_TF;
 }
 
+/* Is the code or data segment the guest's GDT holds at selector sel flat
+ * (base 0, limit 4 GiB)? Absent and system descriptors count as flat: a
+ * native load of one is a hole of its own, not a wrong base. */
+static bool gdt_entry_flat(struct vm *vm, uint16_t sel)
+{
+    const struct x86_dtable *gdt = &vm->cpu.gdtr;
+    if ((uint32_t)(sel & ~7u) + 7 > gdt->limit)
+        return true;
+    uint32_t d[2];
+    for (int i = 0; i < 2; i++) {
+        struct x86_xlate_fault f;
+        const uint8_t *p = trap_translate(vm, gdt->base + (sel & ~7u) + 4u * (unsigned)i,
+                                          X86_ACC_READ, &f);
+        if (!p)
+            return true;                // not readable: a load would fault anyway
+        memcpy(&d[i], p, 4);
+    }
+    if (!(d[1] & (1u << 15)) || !(d[1] & (1u << 12)))
+        return true;
+    uint32_t base = (d[0] >> 16) | ((d[1] & 0xFF) << 16) | (d[1] & 0xFF000000u);
+    uint32_t limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
+    if (d[1] & (1u << 23))
+        limit = (limit << 12) | 0xFFF;
+    return base == 0 && limit == 0xFFFFFFFFu;
+}
+
+/*
+ * The guest runs natively with the host's flat segments: CS 0x23, DS, ES
+ * and SS 0x2B, base 0 and limit 4 GiB (FS and GS null, so that every access
+ * through them traps). That is right only while the guest's own CS, DS, ES
+ * and SS are flat too, and while no selector the host shares (0x23, 0x2B,
+ * 0x33) means a non-flat segment in the guest's GDT: the guest can load
+ * those natively, and we would never see it. Otherwise the executor runs
+ * the guest, one instruction at a time, with the guest's bases and limits.
+ */
+static bool segments_native_ok(struct vm *vm)
+{
+    static const enum x86_sreg used[] = { X86_CS, X86_DS, X86_ES, X86_SS };
+    for (unsigned i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+        const struct x86_segment *sg = &vm->cpu.seg[used[i]];
+        if ((sg->selector & ~3u) && (sg->base != 0 || sg->limit != 0xFFFFFFFFu))
+            return false;
+    }
+    state_of(vm)->nwritten = 0;
+    return gdt_entry_flat(vm, TRAP_USER32_CS) && gdt_entry_flat(vm, USER_DS) &&
+           gdt_entry_flat(vm, TRAP_HOST_CS64);
+}
+
+/* One instruction on the executor instead of a native run (see above). */
+static int step_emulated(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint8_t old_cpl = vm->cpu.cpl;
+    uint64_t retired = vm->cpu.instructions;
+    t->nwritten = 0;
+    t->written_overflow = false;
+    t->emulated++;
+    t->segment_steps++;
+    enum x86_status st = x86_step(&vm->cpu, &t->env);
+    after_emulation(vm, old_cpl);
+    if (vm->debug.active && vm->cpu.instructions != retired)
+        vm_debug_retired(vm);
+    return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+}
+
 static enum vm_stop trap_run(struct vm *vm)
 {
     struct trap *t = state_of(vm);
@@ -673,6 +741,17 @@ static enum vm_stop trap_run(struct vm *vm)
                                    : "with interrupts disabled");
                 return VM_STOP_ERROR;
             }
+            continue;
+        }
+        if (!segments_native_ok(vm)) {
+            bool if_before = vm->cpu.eflags & X86_FLAG_IF;
+            if ((stop = step_emulated(vm)) >= 0) {
+                console_printf("vmm: triple fault: the guest CPU shut down at eip 0x%08x\n",
+                               vm->cpu.eip);
+                return (enum vm_stop)stop;
+            }
+            if (!if_before && (vm->cpu.eflags & X86_FLAG_IF))
+                vm->cpu.interrupt_shadow = true;
             continue;
         }
         struct trap_regs regs;
@@ -787,9 +866,10 @@ static void trap_print_stats(struct vm *vm, FILE *out)
 {
     struct trap *t = state_of(vm);
     const struct shadow_stats *s = &t->shadow.stats;
-    fprintf(out, "native entries: %llu, instructions emulated: %llu, selector repairs: %llu\n",
+    fprintf(out, "native entries: %llu, instructions emulated: %llu (%llu for non-flat "
+                 "segments), selector repairs: %llu\n",
             (unsigned long long)t->native_entries, (unsigned long long)t->emulated,
-            (unsigned long long)t->selector_repairs);
+            (unsigned long long)t->segment_steps, (unsigned long long)t->selector_repairs);
     fprintf(out, "cpuid: %s\n", t->cpuid_faulting
                 ? "traps (CPUID faulting): the guest sees the virtual CPU"
                 : "runs natively (no CPUID faulting on this host): the guest sees the host CPU");
