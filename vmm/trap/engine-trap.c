@@ -1,18 +1,20 @@
 /*
  * engine-trap.c - the trap-and-emulate engine (chapters 3 and 4).
  *
- * The guest runs natively on the host CPU, inside this process, in 32-bit
+ * The guest runs natively on the host CPU, in a process of its own (the
+ * stub, trap-stub.c, started and driven by trap-process.c), in 32-bit
  * compatibility mode at ring 3 - its kernel too ("de-privileged"). Whatever
  * the de-privileged guest may not do, the CPU refuses with an exception,
- * and that exception is our VM exit (trap-signals.c). We then do it for the
- * guest, against its virtual CPU state, with the same x86 executor the
- * interpreter uses (one instruction), and enter the guest again.
+ * which the stub reports through the page it shares with us: that is our VM
+ * exit. We check it (check_exit: the stub may be the guest's by now), then
+ * do it for the guest, against its virtual CPU state, with the same x86
+ * executor the interpreter uses (one instruction), and enter the guest again.
  *
- * The guest's virtual addresses are ours: the low 4 GiB of this process,
- * filled by the shadow page table (shadow-mmu/shadow.c decides, trap-host.c
- * maps). A page fault there is either a "hidden" fault (the guest's tables
- * map the page, the shadow did not yet: fill it and go on) or a true fault
- * (inject #PF into the guest).
+ * The guest's virtual addresses are the stub's: its low 4 GiB, filled by the
+ * shadow page table (shadow-mmu/shadow.c decides, trap-host.c queues the
+ * mappings, the stub makes them). A page fault there is either a "hidden"
+ * fault (the guest's tables map the page, the shadow did not yet: fill it
+ * and go on) or a true fault (inject #PF into the guest).
  *
  * The exits we expect, and why:
  *   #GP  privileged instructions (cli, sti, hlt, in/out, mov CRn, lgdt,
