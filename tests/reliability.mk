@@ -5,9 +5,9 @@
 #
 # build/asan/ holds the same library, unit tests and vmm as build/, compiled
 # with -fsanitize=address,undefined. tests/integration/sanitizers.sh runs the
-# unit tests and a few interp workloads from it. The trap engine is compiled
-# in but never run there: ASan reserves fixed ranges in the low 4 GiB of the
-# process, where the trap engine maps the guest (chapter 9, "Reliability").
+# unit tests (test_trap_stub among them: the trap engine's guest runs in a
+# stub process that is never sanitized) and a few interp workloads from it
+# (chapter 9, "Reliability").
 
 ASAN_DIR    := $(BUILD)/asan
 ASAN_CFLAGS := $(CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -55,7 +55,11 @@ TEST_GUESTS := \
 	port-flood \
 	rep-huge \
 	fill-memory \
-	escape
+	escape \
+	print-flood \
+	null-page \
+	two-table-stos \
+	segment-bases
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/multiboot.h tests/guests/guest.ld | $(DEPS_STAMP)

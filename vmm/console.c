@@ -5,6 +5,13 @@
  * the guest sees what the user types; the escape key Ctrl-A gives the user a
  * way out (Ctrl-A x), as in QEMU. The terminal settings are restored on
  * every way out of the process.
+ *
+ * The guest's output must never stop the VMM: stdout may be a pipe that
+ * nobody reads, or one whose reader has gone. So output is buffered (1 MiB)
+ * and written only as far as stdout takes it without blocking; what does
+ * not fit is dropped and counted, and SIGPIPE is ignored (a closed pipe is
+ * an EPIPE, and the output goes nowhere). At the end the rest gets a short,
+ * bounded wait.
  */
 #define _GNU_SOURCE
 #include "vmm/console.h"
@@ -31,15 +38,64 @@ static bool monitor_requested;          /* Ctrl-A c, or watch_fd readable */
 static int watch_fd = -1;               /* the gdb stub's socket while the guest runs */
 static bool handlers_installed;
 
-static uint8_t out_buf[4096];
-static size_t out_len;
+#define OUT_BUF_SIZE (1u << 20)
+#define FINAL_WAIT_MS 2000              /* at exit, for a slow reader */
+
+static uint8_t out_buf[OUT_BUF_SIZE];
+static size_t out_start, out_len;       /* pending: out_buf[out_start, out_start + out_len) */
+static uint64_t out_dropped;            /* bytes stdout never took */
+static bool out_closed;                 /* EPIPE or another error: stdout is gone */
 
 static uint8_t in_buf[256];
 static size_t in_len, in_pos;
 
+/* Write what stdout takes within timeout_ms (0: only what it takes now). */
+static void flush_within(int timeout_ms)
+{
+    while (out_len > 0 && !out_closed) {
+        struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;                     // not writable now: keep it for later
+        if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            out_closed = true;
+            break;
+        }
+        // POLLOUT promises room for PIPE_BUF bytes: a write that size cannot block.
+        size_t chunk = out_len < 4096 ? out_len : 4096;
+        ssize_t n = write(STDOUT_FILENO, out_buf + out_start, chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0) {
+            out_closed = true;          // EPIPE and the like: stdout is gone
+            break;
+        }
+        out_start += (size_t)n;
+        out_len -= (size_t)n;
+    }
+    if (out_closed) {
+        out_dropped += out_len;
+        out_len = 0;
+    }
+    if (out_len == 0)
+        out_start = 0;
+}
+
 void console_restore(void)
 {
-    console_flush();
+    flush_within(FINAL_WAIT_MS);
+    if (out_len > 0) {                  // nobody reads: give up on it
+        out_dropped += out_len;
+        out_len = out_start = 0;
+    }
+    if (out_dropped > 0) {
+        fprintf(stderr, "vmm: %llu bytes of guest output dropped: stdout %s\n",
+                (unsigned long long)out_dropped,
+                out_closed ? "was closed" : "was not read");
+        out_dropped = 0;
+    }
     if (raw_mode) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
         raw_mode = false;
@@ -55,6 +111,12 @@ static void restore_and_die(int sig)
 
 void console_init(void)
 {
+    static bool exit_hook;
+    signal(SIGPIPE, SIG_IGN);           // a closed stdout is an error to handle, not death
+    if (!exit_hook) {                   // pending output and the terminal, on any exit
+        exit_hook = true;
+        atexit(console_restore);
+    }
     if (raw_mode)                       // already: saved_termios must stay the user's
         return;
     if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
@@ -66,7 +128,6 @@ void console_init(void)
     raw_mode = true;
     if (!handlers_installed) {          // the monitor comes and goes: install once
         handlers_installed = true;
-        atexit(console_restore);
         signal(SIGTERM, restore_and_die);
         signal(SIGHUP, restore_and_die);
         signal(SIGINT, restore_and_die);
@@ -76,24 +137,30 @@ void console_init(void)
 
 void console_flush(void)
 {
-    size_t done = 0;
-    while (done < out_len) {
-        ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;                      // stdout gone: drop the output, keep running
-        done += (size_t)n;
-    }
-    out_len = 0;
+    flush_within(0);
 }
 
 void console_output(void *opaque, uint8_t byte)
 {
     (void)opaque;
-    out_buf[out_len++] = byte;
-    if (byte == '\n' || out_len == sizeof(out_buf))
-        console_flush();
+    if (out_closed) {
+        out_dropped++;
+        return;
+    }
+    if (out_start + out_len == sizeof(out_buf)) {
+        flush_within(0);
+        if (out_len > 0 && out_start > 0) {     // make room at the end
+            memmove(out_buf, out_buf + out_start, out_len);
+            out_start = 0;
+        }
+        if (out_start + out_len == sizeof(out_buf)) {
+            out_dropped++;              // 1 MiB nobody took: drop, never wait
+            return;
+        }
+    }
+    out_buf[out_start + out_len++] = byte;
+    if (byte == '\n')
+        flush_within(0);
 }
 
 void console_printf(const char *fmt, ...)

@@ -154,6 +154,18 @@ kvm_state() {
     fi
 }
 
+# trap_state: ok, or why the trap engine cannot run on this host (a kernel
+# without a 32-bit user code segment: the VMM says so and exits 125).
+trap_state() {
+    if "$VMM" run --engine trap --disk none --timeout 60 --cmdline "run=compute n=1" "$KERNEL" \
+           </dev/null >/dev/null 2>"$RUNS/trap-check" ||
+       ! grep -q "no 32-bit user code segment" "$RUNS/trap-check"; then
+        echo ok
+    else
+        echo "the host cannot run 32-bit code natively (no 32-bit user code segment)"
+    fi
+}
+
 # per_op FILE_N FILE_2N N: "KEY VALUE" lines, VALUE = (v(2n) - v(n)) / n.
 per_op() {
     awk -v n="$3" 'FNR == NR { a[$1] = $2; next }
@@ -170,7 +182,8 @@ json_object() {
 value_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 kvm=$(kvm_state)
-echo "bench: SIZE=$SIZE, best of $REPEAT; cost = (T(2n) - T(n)) / n; kvm: $kvm"
+trap=$(trap_state)
+echo "bench: SIZE=$SIZE, best of $REPEAT; cost = (T(2n) - T(n)) / n; kvm: $kvm; trap: $trap"
 RECORDS=$OUT/records.tmp
 : >"$RECORDS"
 TABLE=$OUT/table.tmp              # workload engine ns_per_op exits_per_op
@@ -185,6 +198,8 @@ for spec in "${WORKLOADS[@]}"; do
             status=n/a note="only compute is built for the host"
         elif [ "$engine" = kvm ] && [ "$kvm" != ok ]; then
             status=unavailable note=$kvm
+        elif [[ $engine == trap-* ]] && [ "$trap" != ok ]; then
+            status=unavailable note=$trap
         else
             j1=$RUNS/$engine-$name-1.json j2=$RUNS/$engine-$name-2.json
             measure "$engine" "$cmd" "$n" "$max" "$j1" "$j2"

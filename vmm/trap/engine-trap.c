@@ -1,18 +1,20 @@
 /*
  * engine-trap.c - the trap-and-emulate engine (chapters 3 and 4).
  *
- * The guest runs natively on the host CPU, inside this process, in 32-bit
+ * The guest runs natively on the host CPU, in a process of its own (the
+ * stub, trap-stub.c, started and driven by trap-process.c), in 32-bit
  * compatibility mode at ring 3 - its kernel too ("de-privileged"). Whatever
  * the de-privileged guest may not do, the CPU refuses with an exception,
- * and that exception is our VM exit (trap-signals.c). We then do it for the
- * guest, against its virtual CPU state, with the same x86 executor the
- * interpreter uses (one instruction), and enter the guest again.
+ * which the stub reports through the page it shares with us: that is our VM
+ * exit. We check it (check_exit: the stub may be the guest's by now), then
+ * do it for the guest, against its virtual CPU state, with the same x86
+ * executor the interpreter uses (one instruction), and enter the guest again.
  *
- * The guest's virtual addresses are ours: the low 4 GiB of this process,
- * filled by the shadow page table (shadow-mmu/shadow.c decides, trap-host.c
- * maps). A page fault there is either a "hidden" fault (the guest's tables
- * map the page, the shadow did not yet: fill it and go on) or a true fault
- * (inject #PF into the guest).
+ * The guest's virtual addresses are the stub's: its low 4 GiB, filled by the
+ * shadow page table (shadow-mmu/shadow.c decides, trap-host.c queues the
+ * mappings, the stub makes them). A page fault there is either a "hidden"
+ * fault (the guest's tables map the page, the shadow did not yet: fill it
+ * and go on) or a true fault (inject #PF into the guest).
  *
  * The exits we expect, and why:
  *   #GP  privileged instructions (cli, sti, hlt, in/out, mov CRn, lgdt,
@@ -65,8 +67,9 @@ struct trap {
     struct trap_stub_exit exit;         /* the last exit, checked */
     uint32_t        cr0, cr4;           /* as the shadow last saw them */
     uint64_t        clock_start;
-    uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote */
-    unsigned        nwritten;
+    uint32_t        written[MAX_WRITTEN];   /* guest-physical pages emulation wrote, */
+    unsigned        nwritten;               /*   each once */
+    bool            written_overflow;       /* ... and more than MAX_WRITTEN of them */
     uint32_t        snap_gpa;           /* page-table frame copied before an emulated */
     uint8_t         snap[4096];         /*   write to it, or 1 (no frame) */
     uint32_t        invlpg_lin;         /* the operand of the last emulated invlpg */
@@ -74,6 +77,7 @@ struct trap {
     uint64_t        native_entries;
     uint64_t        emulated;
     uint64_t        selector_repairs;
+    uint64_t        segment_steps;      /* instructions run emulated for non-flat segments */
     bool            stepping;           /* this entry runs one instruction under our TF */
     bool            window;             /* ... to open the interrupt window (see below) */
 };
@@ -89,6 +93,17 @@ static uint64_t now_ns(struct trap *t)
 }
 
 /* ---- the executor's view of memory while it emulates one instruction ---- */
+
+static void remember_written(struct trap *t, uint32_t gpa_page)
+{
+    for (unsigned i = 0; i < t->nwritten; i++)
+        if (t->written[i] == gpa_page)
+            return;
+    if (t->nwritten < MAX_WRITTEN)
+        t->written[t->nwritten++] = gpa_page;
+    else
+        t->written_overflow = true;
+}
 
 static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86_xlate_fault *f)
 {
@@ -109,9 +124,11 @@ static uint8_t *trap_translate(void *ctx, uint32_t lin, unsigned acc, struct x86
         return NULL;
     }
     // Remember written pages: if one is a traced page table, the shadow
-    // entries derived from it must go (after the instruction).
-    if ((acc & X86_ACC_WRITE) && t->nwritten < MAX_WRITTEN)
-        t->written[t->nwritten++] = w.gpa & ~0xFFFu;
+    // entries derived from it must go (after the instruction). A rep stos
+    // writes one page many times: each page once. More pages than we can
+    // list is not lost either: after_emulation then drops the whole shadow.
+    if (acc & X86_ACC_WRITE)
+        remember_written(t, w.gpa & ~0xFFFu);
     return host;
 }
 
@@ -223,6 +240,7 @@ static unsigned classify(struct vm *vm, uint64_t *qual, unsigned *len)
         bytes[n] = *p;
     }
     state_of(vm)->nwritten = 0;
+    state_of(vm)->written_overflow = false;
     if (x86_decode(bytes, n, true, &insn) <= 0)
         return EXIT_REASON_EXCEPTION_NMI;
     *len = insn.len;
@@ -291,14 +309,21 @@ static void after_emulation(struct vm *vm, uint8_t old_cpl)
     struct trap *t = state_of(vm);
     if (vm->cpu.cpl != old_cpl && (vm->cpu.cpl == 3 || old_cpl == 3))
         shadow_set_user_mode(&t->shadow, vm->cpu.cpl == 3);
-    for (unsigned i = 0; i < t->nwritten; i++) {
-        const uint8_t *now = gpa_ptr(&vm->mem, t->written[i], 4096);
-        if (t->written[i] == t->snap_gpa && now)
-            report_changed_entries(t, now);
-        else
-            shadow_pt_written(&t->shadow, t->written[i], 4096);
+    if (t->written_overflow) {
+        // Too many pages to tell which were page tables: start afresh
+        // (always correct, only slower).
+        shadow_flush(&t->shadow);
+    } else {
+        for (unsigned i = 0; i < t->nwritten; i++) {
+            const uint8_t *now = gpa_ptr(&vm->mem, t->written[i], 4096);
+            if (t->written[i] == t->snap_gpa && now)
+                report_changed_entries(t, now);
+            else
+                shadow_pt_written(&t->shadow, t->written[i], 4096);
+        }
     }
     t->nwritten = 0;
+    t->written_overflow = false;
     t->snap_gpa = 1;
 }
 
@@ -316,6 +341,7 @@ static int emulate_one_for(struct vm *vm, bool page_fault, uint32_t pf_addr)
     uint32_t rip = vm->cpu.eip;
     uint64_t retired = vm->cpu.instructions;
     t->nwritten = 0;
+    t->written_overflow = false;
     t->emulated++;
     enum x86_status st = x86_step(&vm->cpu, &t->env);
     after_emulation(vm, old_cpl);
@@ -352,19 +378,21 @@ static int reflect(struct vm *vm, unsigned vector, bool has_error, uint32_t erro
     /* END SOLUTION */
 }
 
-/* A guest that loads DS or ES with a selector that is also valid on the host
- * (0x23: Linux's 32-bit code segment; 0x2B: its data segment) does so
- * without trapping. Notice it now, load the guest's idea of that selector
- * into the virtual segment register, and let trap_enter put 0x2B back.
- * Returns true if something was repaired. */
+/* A guest that loads DS, ES, FS or GS with a selector that is also valid on
+ * the host (0x23: Linux's 32-bit code segment; 0x2B: its data segment) does
+ * so without trapping. Notice it now, load the guest's idea of that selector
+ * into the virtual segment register, and let the stub put its own back
+ * (0x2B in DS and ES, null in FS and GS). Returns true if something was
+ * repaired. */
 static bool repair_selectors(struct vm *vm)
 {
     struct trap *t = state_of(vm);
-    const uint16_t real[2] = { t->exit.ds, t->exit.es };
-    const enum x86_sreg sreg[2] = { X86_DS, X86_ES };
+    const uint16_t real[4] = { t->exit.ds, t->exit.es, t->exit.fs, t->exit.gs };
+    const uint16_t ours[4] = { USER_DS, USER_DS, 0, 0 };    // what the stub loads
+    const enum x86_sreg sreg[4] = { X86_DS, X86_ES, X86_FS, X86_GS };
     bool repaired = false;
-    for (int i = 0; i < 2; i++) {
-        if (real[i] == USER_DS)
+    for (int i = 0; i < 4; i++) {
+        if (real[i] == ours[i])
             continue;
         t->selector_repairs++;
         repaired = true;
@@ -383,6 +411,13 @@ static int page_fault(struct vm *vm)
     bool write = t->exit.error_code & 2;
     struct shadow_fault_result r;
     vmcs_set_exit_info(&vm->vmcs, GUEST_LINEAR_ADDRESS, addr);
+    if (addr < trap_host_min_addr()) {
+        // Linux keeps the lowest pages (vm.mmap_min_addr), so the shadow can
+        // never map them: a guest's NULL dereference, say with paging off.
+        // The executor does the access against guest memory instead, as the
+        // interpreter would, and raises #PF itself if the guest's tables say so.
+        return emulate_one_for(vm, true, addr);
+    }
     shadow_fault(&t->shadow, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4, addr, write,
                  vm->cpu.cpl == 3, &r);
     switch (r.action) {
@@ -407,10 +442,8 @@ static int page_fault(struct vm *vm)
         return emulate_one_for(vm, true, addr);
     case SHADOW_HOST_ERROR:
     default:
-        console_printf("vmm: trap engine: cannot map guest address 0x%08x (%s)\n", addr,
-                       addr < trap_host_min_addr()
-                           ? "below vm.mmap_min_addr: the guest must not use the lowest pages"
-                           : "the host refused the mapping");
+        console_printf("vmm: trap engine: cannot map guest address 0x%08x "
+                       "(the host refused the mapping)\n", addr);
         return VM_STOP_ERROR;
     }
 }
@@ -615,6 +648,71 @@ static void window_entry(struct vm *vm, struct trap_regs *regs)
         regs->eflags |= X86_FLAG_TF;
 }
 
+/* Is the code or data segment the guest's GDT holds at selector sel flat
+ * (base 0, limit 4 GiB)? Absent and system descriptors count as flat: a
+ * native load of one is a hole of its own, not a wrong base. */
+static bool gdt_entry_flat(struct vm *vm, uint16_t sel)
+{
+    const struct x86_dtable *gdt = &vm->cpu.gdtr;
+    if ((uint32_t)(sel & ~7u) + 7 > gdt->limit)
+        return true;
+    uint32_t d[2];
+    for (int i = 0; i < 2; i++) {
+        struct x86_xlate_fault f;
+        const uint8_t *p = trap_translate(vm, gdt->base + (sel & ~7u) + 4u * (unsigned)i,
+                                          X86_ACC_READ, &f);
+        if (!p)
+            return true;                // not readable: a load would fault anyway
+        memcpy(&d[i], p, 4);
+    }
+    if (!(d[1] & (1u << 15)) || !(d[1] & (1u << 12)))
+        return true;
+    uint32_t base = (d[0] >> 16) | ((d[1] & 0xFF) << 16) | (d[1] & 0xFF000000u);
+    uint32_t limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
+    if (d[1] & (1u << 23))
+        limit = (limit << 12) | 0xFFF;
+    return base == 0 && limit == 0xFFFFFFFFu;
+}
+
+/*
+ * The guest runs natively with the host's flat segments: CS 0x23, DS, ES
+ * and SS 0x2B, base 0 and limit 4 GiB (FS and GS null, so that every access
+ * through them traps). That is right only while the guest's own CS, DS, ES
+ * and SS are flat too, and while no selector the host shares (0x23, 0x2B,
+ * 0x33) means a non-flat segment in the guest's GDT: the guest can load
+ * those natively, and we would never see it. Otherwise the executor runs
+ * the guest, one instruction at a time, with the guest's bases and limits.
+ */
+static bool segments_native_ok(struct vm *vm)
+{
+    static const enum x86_sreg used[] = { X86_CS, X86_DS, X86_ES, X86_SS };
+    for (unsigned i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+        const struct x86_segment *sg = &vm->cpu.seg[used[i]];
+        if ((sg->selector & ~3u) && (sg->base != 0 || sg->limit != 0xFFFFFFFFu))
+            return false;
+    }
+    state_of(vm)->nwritten = 0;
+    return gdt_entry_flat(vm, TRAP_USER32_CS) && gdt_entry_flat(vm, USER_DS) &&
+           gdt_entry_flat(vm, TRAP_HOST_CS64);
+}
+
+/* One instruction on the executor instead of a native run (see above). */
+static int step_emulated(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint8_t old_cpl = vm->cpu.cpl;
+    uint64_t retired = vm->cpu.instructions;
+    t->nwritten = 0;
+    t->written_overflow = false;
+    t->emulated++;
+    t->segment_steps++;
+    enum x86_status st = x86_step(&vm->cpu, &t->env);
+    after_emulation(vm, old_cpl);
+    if (vm->debug.active && vm->cpu.instructions != retired)
+        vm_debug_retired(vm);
+    return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
+}
+
 static enum vm_stop trap_run(struct vm *vm)
 {
     struct trap *t = state_of(vm);
@@ -645,6 +743,17 @@ static enum vm_stop trap_run(struct vm *vm)
                                    : "with interrupts disabled");
                 return VM_STOP_ERROR;
             }
+            continue;
+        }
+        if (!segments_native_ok(vm)) {
+            bool if_before = vm->cpu.eflags & X86_FLAG_IF;
+            if ((stop = step_emulated(vm)) >= 0) {
+                console_printf("vmm: triple fault: the guest CPU shut down at eip 0x%08x\n",
+                               vm->cpu.eip);
+                return (enum vm_stop)stop;
+            }
+            if (!if_before && (vm->cpu.eflags & X86_FLAG_IF))
+                vm->cpu.interrupt_shadow = true;
             continue;
         }
         struct trap_regs regs;
@@ -759,9 +868,10 @@ static void trap_print_stats(struct vm *vm, FILE *out)
 {
     struct trap *t = state_of(vm);
     const struct shadow_stats *s = &t->shadow.stats;
-    fprintf(out, "native entries: %llu, instructions emulated: %llu, selector repairs: %llu\n",
+    fprintf(out, "native entries: %llu, instructions emulated: %llu (%llu for non-flat "
+                 "segments), selector repairs: %llu\n",
             (unsigned long long)t->native_entries, (unsigned long long)t->emulated,
-            (unsigned long long)t->selector_repairs);
+            (unsigned long long)t->segment_steps, (unsigned long long)t->selector_repairs);
     fprintf(out, "cpuid: %s\n", t->cpuid_faulting
                 ? "traps (CPUID faulting): the guest sees the virtual CPU"
                 : "runs natively (no CPUID faulting on this host): the guest sees the host CPU");

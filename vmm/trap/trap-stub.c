@@ -118,6 +118,9 @@ __asm__(
     "    mov 44(%rdi), %eax\n"              /* DS = ES = SS: a flat data segment */
     "    mov %ax, %ds\n"
     "    mov %ax, %es\n"
+    "    xor %eax, %eax\n"                  /* FS = GS = null: every access through */
+    "    mov %ax, %fs\n"                    /* them traps, and the VMM emulates it */
+    "    mov %ax, %gs\n"                    /* with the guest's own segment */
     "    xor %r8d, %r8d\n"                  /* nothing of ours in the upper registers */
     "    xor %r9d, %r9d\n"
     "    xor %r10d, %r10d\n"
