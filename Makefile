@@ -132,6 +132,9 @@ bench-trap: all $(NATIVE_COMPUTE) $(TEST_GUEST_ELFS)
 # by side (chapter 8): build/bench/results.json, results.md and the plots
 # (PNG, SVG); the tables then replace the marked region of chapter 8.
 # make bench-quick: the same with less work, one run each (about 2 minutes).
+# Both then add kvm with NPT and with KVM's shadow MMU, in one boot of the
+# nested machine (scripts/nested-kvm; several minutes more), for KVM's own
+# counters per operation; NESTED=0 leaves them out.
 CHAPTER8 := chapters/08-shadow-vs-ept.md
 .PHONY: bench bench-quick
 bench: all $(NATIVE_COMPUTE)
