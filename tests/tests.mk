@@ -19,6 +19,7 @@ INTEGRATION_TESTS := \
 	tests/integration/sanitizers.sh \
 	tests/integration/fuzz-smoke.sh \
 	tests/integration/kvm.sh \
+	tests/integration/kvm-hw.sh \
 	tests/integration/bench-quick.sh \
 	tests/integration/labs.sh \
 	tests/integration/lab-mutants.sh \

@@ -15,6 +15,9 @@
 # trap with a vtlb shadow, trap with a traced shadow, kvm (only where KVM
 # is hardware-assisted; otherwise marked so and never timed) and QEMU TCG
 # (the integration tests' command line; it has no exit counters: n/a).
+# Then kvm-nested-npt and kvm-nested-shadow: KVM in the nested machine of
+# scripts/nested-kvm with kvm-amd npt=1 and npt=0, with KVM's own counters
+# per operation (their times are TCG-emulated; see the end of this file).
 #
 # Output in $OUT (build/bench): results.json (one record per engine x
 # workload), results.md (the tables), *.dat and *.png/*.svg (gnuplot).
@@ -50,12 +53,14 @@ WORKLOADS=(
     "pgtable|pgtable|200|10000000|sbrk +4 pages, touch, sbrk -4"
     "io|io|100|1000000|virtio-blk sector written and read back"
 )
-ENGINES=(native interp trap-vtlb trap-traced kvm qemu-tcg)
+# BENCH_ENGINES: a subset (the nested machine runs only kvm).
+read -r -a ENGINES <<<"${BENCH_ENGINES:-native interp trap-vtlb trap-traced kvm qemu-tcg}"
 case $SIZE in
     full)  TARGET=${TARGET:-0.3}  STEPS=5 ;;
     quick) TARGET=${TARGET:-0.04} STEPS=3 ;;
+    counts) TARGET=0    STEPS=1 ;;    # the first n only: for the counters (nested KVM)
     tiny)  TARGET=0     STEPS=1 ;;    # the test's size: structure, not numbers
-    *) echo "SIZE must be full, quick or tiny" >&2; exit 2 ;;
+    *) echo "SIZE must be full, quick, counts or tiny" >&2; exit 2 ;;
 esac
 
 amount() {      # amount FIRST_N: where calibration starts for this SIZE
@@ -221,6 +226,7 @@ for spec in "${WORKLOADS[@]}"; do
                 esac
             fi
         fi
+        [ -n "$note" ] || note=${BENCH_NOTE:-}
         printf '{"engine": "%s", "workload": "%s", "operation": "%s", "n": %s, "status": "%s", "note": "%s", "seconds": %s, "ns_per_op": %s, "exits_per_op": %s, "counters_per_op": %s}\n' \
             "$engine" "$name" "$what" "$n" "$status" "$note" "$seconds" "$ns" "$exits" \
             "$counters" >>"$RECORDS"
@@ -229,6 +235,37 @@ for spec in "${WORKLOADS[@]}"; do
             "$([ "$status" = ok ] && echo "$ns ns/op" || echo "$status: $note")"
     done
 done
+
+# Inside the nested machine: the records are the result.
+if [ -n "${BENCH_RECORDS_ONLY:-}" ]; then
+    mv "$RECORDS" "$OUT/records.json"
+    exit 0
+fi
+
+# KVM with NPT and with its own shadow MMU (kvm-amd npt=0), in one boot of
+# the nested machine of scripts/nested-kvm (QEMU's TCG emulating AMD SVM):
+# SIZE=counts, the first n of each workload, for KVM's counters per
+# operation. Their times are TCG-emulated, and say so. Not at SIZE=tiny
+# (the test's), nor with NESTED=0.
+if [ "$SIZE" != tiny ] && [ "${NESTED:-1}" != 0 ]; then
+    echo "bench: kvm with NPT and with KVM's shadow MMU, in the nested machine (scripts/nested-kvm)"
+    if scripts/nested-kvm --timeout 3600 -- bash -c '
+        for mode in npt shadow; do
+            if [ $mode = shadow ]; then
+                rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko npt=0 || exit 1
+            fi
+            BENCH_ENGINES=kvm BENCH_OUT=/tmp/bench-$mode SIZE=counts REPEAT=1 BENCH_RECORDS_ONLY=1 \
+                BENCH_NOTE="nested machine, kvm-amd npt=$([ $mode = npt ] && echo 1 || echo 0): times TCG-emulated" \
+                tests/bench/shadow-vs-ept.sh >&2 || exit 1
+            sed "s/^{\"engine\": \"kvm\"/{\"engine\": \"kvm-nested-$mode\"/" /tmp/bench-$mode/records.json
+        done' >"$OUT/nested.tmp" 2>"$OUT/nested.log"; then
+        grep '^{"engine": "kvm-nested-' "$OUT/nested.tmp" >>"$RECORDS"
+        grep "^  " "$OUT/nested.tmp" | sed "s/^/  nested /"
+    else
+        echo "bench: no nested kvm columns: $(grep -m1 '^nested-kvm: ' "$OUT/nested.log" || tail -2 "$OUT/nested.log")"
+    fi
+    rm -f "$OUT/nested.tmp"
+fi
 
 {
     printf '{"size": "%s", "repeat": %s, "host": "%s", "kvm": "%s",\n "records": [\n' \

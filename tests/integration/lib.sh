@@ -88,7 +88,11 @@ check_workloads() {
         run_vmm "$engine" "run=$1 n=$2" /dev/null "${args[@]}"
         expect_result "$label: $1 n=$2" "$($ORACLE "$1" "$2")" 0
     done
-    if [ ! -s "$WORK/qemu-selftest" ]; then
+    # QEMU_SELFTEST: a file with QEMU's selftest output, where there is no
+    # QEMU to ask (in the nested machine of scripts/nested-kvm).
+    if [ -n "${QEMU_SELFTEST:-}" ]; then
+        cp "$QEMU_SELFTEST" "$WORK/qemu-selftest"
+    elif [ ! -s "$WORK/qemu-selftest" ]; then
         run_qemu "run=selftest n=1"
         cp "$WORK/out" "$WORK/qemu-selftest"
     fi

@@ -117,3 +117,14 @@ void kvm_stats_print(const struct kvm_stats *s, const char *title, FILE *out)
     if (shown == 0)
         fprintf(out, "  (all zero)\n");
 }
+
+/* The counters as one JSON object, {"name": value, ...}: KVM's names are C
+   identifiers, so they need no escaping. */
+void kvm_stats_json(const struct kvm_stats *s, FILE *out)
+{
+    fputc('{', out);
+    for (unsigned i = 0; i < s->count; i++)
+        fprintf(out, "%s\"%s\": %llu", i ? ", " : "", s->stat[i].name,
+                (unsigned long long)s->stat[i].value);
+    fputc('}', out);
+}

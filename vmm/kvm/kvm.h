@@ -121,4 +121,7 @@ int64_t kvm_stats_get(const struct kvm_stats *s, const char *name);
 /* Print the non-zero counters under a title. */
 void kvm_stats_print(const struct kvm_stats *s, const char *title, FILE *out);
 
+/* Every counter as one JSON object (--stats=json). */
+void kvm_stats_json(const struct kvm_stats *s, FILE *out);
+
 #endif
