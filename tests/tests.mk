@@ -52,6 +52,7 @@ TEST_GUESTS := \
 	irq-storm \
 	port-flood \
 	rep-huge \
+	string-io \
 	fill-memory
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/tests/guests/%.elf)
 
@@ -74,3 +75,18 @@ $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h |
 
 # The bench-quick test runs the compute workload natively too (chapter 8).
 test: $(NATIVE_COMPUTE)
+
+# kvm.sh asks /dev/kvm itself what it offers (tests/tools/kvm-caps.c).
+KVM_CAPS := $(BUILD)/tests/kvm-caps
+$(KVM_CAPS): tests/tools/kvm-caps.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test: $(KVM_CAPS)
+
+# What the integration scripts run, less the sanitizer build: the mutant
+# suite (tests/mutants/) builds this before it runs one of them.
+.PHONY: integration-prereqs
+integration-prereqs: all $(ORACLE) $(TEST_GUEST_ELFS) $(NATIVE_COMPUTE) $(KVM_CAPS) \
+	$(BUILD)/tests/bad-images

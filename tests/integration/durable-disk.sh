@@ -9,6 +9,7 @@
 # bytes left the host's page cache, only that nothing the guest was told is
 # done was still inside the VMM; a power cut would be the full test.)
 source "$(dirname "$0")/lib.sh"
+plan 9
 
 # start_bg NAME COMMAND...: run COMMAND in the background, its output in
 # $WORK/NAME.out (emptied first, here, so that no one reads an older run's);

@@ -13,6 +13,14 @@ ROOT=$PWD
 # full_marks LOG: the grade log ends with "Score: T/T".
 full_marks() { grep -qE '^Score: ([0-9]+)/\1$' "$1"; }
 
+# The plan: per lab 4 checks, one per test of its tests.conf, one per earlier lab.
+checks=0 labs_seen=0
+for dir in labs/lab[0-9]*-*/; do
+    checks=$((checks + 4 + labs_seen + $(awk '$1 !~ /^#/ && NF' "$dir/tests.conf" | wc -l)))
+    labs_seen=$((labs_seen + 1))
+done
+plan $checks
+
 for dir in labs/lab[0-9]*-*/; do
     lab=$(basename "$dir" | sed 's/^lab\([0-9]*\)-.*/\1/')
     points=$(awk '!/^#/ && NF { s += $1 } END { print s }' "$dir/tests.conf")
