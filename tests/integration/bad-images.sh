@@ -11,8 +11,9 @@ if ! "$GEN" "$WORK/images"; then
     exit 0
 fi
 
-# The two good images prove the generator builds kernels the loader takes.plan "$(ls "$WORK/images" | wc -l)"     # one check per image
+plan "$(ls "$WORK/images" | wc -l)"     # one check per image
 
+# The two good images prove the generator builds kernels the loader takes.
 for f in "$WORK"/images/good-*; do
     timeout $((20 * TIMEOUT_SCALE)) "$VMM" run --engine interp --disk none "$f" \
         </dev/null >"$WORK/out" 2>"$WORK/err"

@@ -7,7 +7,8 @@
 # prints "flushtest: flushed ..." and waits. We SIGKILL the VMM the moment
 # that line appears and look at the image. (SIGKILL cannot show that the
 # bytes left the host's page cache, only that nothing the guest was told is
-# done was still inside the VMM; a power cut would be the full test.)
+# done was still inside the VMM; a power cut would be the full test. That
+# FLUSH reaches fdatasync is checked by tests/unit/test_virtio_blk.c.)
 source "$(dirname "$0")/lib.sh"
 plan 9
 
