@@ -90,3 +90,15 @@ test: $(KVM_CAPS)
 .PHONY: integration-prereqs
 integration-prereqs: all $(ORACLE) $(TEST_GUEST_ELFS) $(NATIVE_COMPUTE) $(KVM_CAPS) \
 	$(BUILD)/tests/bad-images
+
+# The mutant suite (tests/mutants/, chapter 9 "Tests that can fail"): each
+# planted bug must fail the tests it names. Minutes, so not part of `make
+# test`; `make mutants MUTANTS="ID..."` runs some, `make mutants-quick` the
+# few that CI runs (.ci/run).
+MUTANTS_QUICK := vblk-flush-nosync vblk-used-slot-256 pit-reload-keeps-edges \
+	pw-wp-shadow loader-mb-checksum gdb-checksum-7bit
+.PHONY: mutants mutants-quick
+mutants: integration-prereqs $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@tests/mutants/run.sh $(MUTANTS)
+mutants-quick: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@tests/mutants/run.sh $(MUTANTS_QUICK)
