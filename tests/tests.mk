@@ -55,6 +55,7 @@ TEST_GUESTS := \
 	irq-storm \
 	port-flood \
 	rep-huge \
+	string-io \
 	fill-memory \
 	escape \
 	print-flood \
@@ -87,3 +88,30 @@ $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h |
 
 # The bench-quick test runs the compute workload natively too (chapter 8).
 test: $(NATIVE_COMPUTE)
+
+# kvm.sh asks /dev/kvm itself what it offers (tests/tools/kvm-caps.c).
+KVM_CAPS := $(BUILD)/tests/kvm-caps
+$(KVM_CAPS): tests/tools/kvm-caps.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test: $(KVM_CAPS)
+
+# What the integration scripts run, less the sanitizer build: the mutant
+# suite (tests/mutants/) builds this before it runs one of them.
+.PHONY: integration-prereqs
+integration-prereqs: all $(ORACLE) $(TEST_GUEST_ELFS) $(NATIVE_COMPUTE) $(KVM_CAPS) \
+	$(BUILD)/tests/bad-images
+
+# The mutant suite (tests/mutants/, chapter 9 "Tests that can fail"): each
+# planted bug must fail the tests it names. Minutes, so not part of `make
+# test`; `make mutants MUTANTS="ID..."` runs some, `make mutants-quick` the
+# few that CI runs (.ci/run).
+MUTANTS_QUICK := vblk-flush-nosync vblk-used-slot-256 pit-reload-keeps-edges \
+	pw-wp-shadow loader-mb-checksum gdb-checksum-7bit
+.PHONY: mutants mutants-quick
+mutants: integration-prereqs $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@tests/mutants/run.sh $(MUTANTS)
+mutants-quick: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@tests/mutants/run.sh $(MUTANTS_QUICK)

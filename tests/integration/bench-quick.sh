@@ -4,6 +4,7 @@
 # parse, kvm is marked unavailable where KVM is not hardware-assisted, the
 # Markdown table and (with gnuplot) the plots exist.
 source "$(dirname "$0")/lib.sh"
+plan 8
 
 BENCH=$WORK/bench
 if ! SIZE=tiny REPEAT=1 BENCH_OUT=$BENCH timeout $((120 * TIMEOUT_SCALE)) \

@@ -7,8 +7,10 @@
 # prints "flushtest: flushed ..." and waits. We SIGKILL the VMM the moment
 # that line appears and look at the image. (SIGKILL cannot show that the
 # bytes left the host's page cache, only that nothing the guest was told is
-# done was still inside the VMM; a power cut would be the full test.)
+# done was still inside the VMM; a power cut would be the full test. That
+# FLUSH reaches fdatasync is checked by tests/unit/test_virtio_blk.c.)
 source "$(dirname "$0")/lib.sh"
+plan 9
 
 # start_bg NAME COMMAND...: run COMMAND in the background, its output in
 # $WORK/NAME.out (emptied first, here, so that no one reads an older run's);

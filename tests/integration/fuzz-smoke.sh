@@ -5,6 +5,7 @@
 # `make fuzz` is the long run. Needs clang with libFuzzer (scripts/install-deps
 # installs it); without it the checks are skipped, with the reason.
 source "$(dirname "$0")/lib.sh"
+plan 5      # one per target
 TARGETS="x86 loader virtio-blk gdb-packet monitor-parse"
 RUNS=${FUZZ_SMOKE_RUNS:-2000}
 

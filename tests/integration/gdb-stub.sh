@@ -4,9 +4,11 @@
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v gdb >/dev/null; then
+    plan 1
     skip "gdb stub" "gdb is not installed"
     exit 0
 fi
+plan 19
 
 # start_vmm ENGINE CMDLINE: the VMM in the background, waiting for gdb on
 # a free port ($PORT); its output in $WORK/out and $WORK/err.

@@ -2,6 +2,7 @@
 # workload against the oracle, selftest against QEMU, the shell, the popf
 # demo, and determinism.
 source "$(dirname "$0")/lib.sh"
+plan 16
 
 check_workloads interp interp
 check_shell interp interp

@@ -1,7 +1,10 @@
 # lib.sh - shared helpers of the integration tests (sourced, not run).
 #
 # Each check prints one line, "PASS: name", "FAIL: name: why" or
-# "SKIP: name: why", which tests/run-tests counts.
+# "SKIP: name: why", which tests/run-tests counts. Before its first check a
+# script declares how many it makes on this host with `plan N`: the runner
+# fails a script that reports fewer (a check that silently went missing),
+# that declares none, or that exits with a non-zero status.
 
 BUILD=${BUILD:-build}
 KERNEL=$BUILD/guest-os/kernel.elf
@@ -11,6 +14,7 @@ TIMEOUT_SCALE=${TIMEOUT_SCALE:-1}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmm-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
+plan() { echo "plan: $1"; }
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 skip() { echo "SKIP: $1: $2"; }

@@ -1,5 +1,6 @@
 # qemu-shell.sh - the shell, driven through serial input on QEMU (chapter 1).
 source "$(dirname "$0")/lib.sh"
+plan 7
 
 printf 'help\nls\nhello a=1 b=2\nnosuch\ncompute n=1000\npoweroff 3\n' >"$WORK/in"
 run_qemu "" "$WORK/in"

@@ -16,7 +16,9 @@ sanitizer_report() {
     grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"
 }
 
-# Each unit test binary is one check: all its tests pass, no report.
+# Each unit test binary is one check: all its tests pass, no report. Then
+# 8 workload checks, the report check and 3 misbehaving guests.
+plan $(( $(ls "$BUILD"/tests/test_* | grep -vc '\.d$') + 12 ))
 for t in "$BUILD"/tests/test_*; do
     name=$(basename "$t")
     case $name in *.d) continue ;; esac

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(uname -m)" != x86_64 ] || [ "$(uname -s)" != Linux ]; then
+    plan 1
     skip "trap engine" "needs an x86-64 Linux host"
     exit 0
 fi
@@ -14,6 +15,7 @@ if [ -n "$why" ]; then
     exit 0
 fi
 
+plan 24
 for mode in traced vtlb; do
     check_workloads "trap/$mode" trap --shadow "$mode"
 done

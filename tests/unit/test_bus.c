@@ -62,6 +62,28 @@ static void test_dispatch_with_offset_and_mask(void **state)
     assert_int_equal(bus.stats.pio_reads, 2);
 }
 
+/* A region answers from its first port to its last, not one past either end. */
+static void test_region_edges(void **state)
+{
+    (void)state;
+    struct bus bus;
+    struct probe p = { 0 };
+    uint32_t v;
+
+    bus_init(&bus);
+    bus.quiet = true;
+    assert_int_equal(bus_register_pio(&bus, 0x40, 4, probe_io, &p, "pit"), 0);
+    assert_true(bus_pio(&bus, 0x40, 1, false, &v));
+    assert_int_equal(p.offset, 0);
+    assert_true(bus_pio(&bus, 0x43, 1, false, &v));
+    assert_int_equal(p.offset, 3);
+    assert_int_equal(p.calls, 2);
+    assert_false(bus_pio(&bus, 0x44, 1, false, &v));    /* one past the end */
+    assert_false(bus_pio(&bus, 0x3F, 1, true, &v));     /* one before the start */
+    assert_int_equal(p.calls, 2);
+    assert_int_equal(bus.stats.unassigned, 2);
+}
+
 static void test_unassigned_port(void **state)
 {
     (void)state;
@@ -194,6 +216,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dispatch_with_offset_and_mask),
+        cmocka_unit_test(test_region_edges),
         cmocka_unit_test(test_unassigned_port),
         cmocka_unit_test(test_unassigned_reported_once),
         cmocka_unit_test(test_overlap_and_range_refused),

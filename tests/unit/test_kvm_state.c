@@ -190,6 +190,12 @@ static void test_multiboot_state_round_trip(void **state)
     assert_int_equal(back.eflags, c.eflags);
     assert_int_equal(back.cr0, c.cr0);
     assert_int_equal(back.cpl, 0);
+
+    /* RFLAGS bit 1 always reads 1 (SDM 3.4.3): set it even when our copy,
+       written by a debugger, say, has it clear. */
+    c.eflags = 0x200;
+    kvm_state_from_cpu(&c, &regs, &sregs);
+    assert_int_equal(regs.rflags, 0x202);
 }
 
 static void test_events_round_trip(void **state)

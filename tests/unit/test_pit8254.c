@@ -231,6 +231,35 @@ static void test_mode0_one_shot(void **state)
     assert_int_equal(pit_next_event_ns(&pit, now), UINT64_MAX);
 }
 
+/* A new count loaded after channel 0 has fired starts its own edges from
+   zero: a rate generator reprogrammed after ten periods, and a one-shot
+   loaded again after its terminal count, interrupt as freshly programmed. */
+static void test_reload_after_expiry(void **state)
+{
+    (void)state;
+    program(0, PIT_ACCESS_LOHI, 2, 1000);
+    uint64_t start = now;
+    assert_int_equal(run_until(start + ticks_ns(10 * 1000) + 1), 10);
+
+    outb(0x40, 3000 & 0xFF);                          /* a new count, same mode: */
+    outb(0x40, 3000 >> 8);                            /* 3000 ticks per period from now */
+    start = now;
+    assert_int_equal(pit_next_event_ns(&pit, now), start + ticks_ns(3000));
+    assert_int_equal(run_until(start + ticks_ns(4 * 3000) + 1), 4);
+    assert_int_equal(pit.stats.irqs, 14);
+
+    program(0, PIT_ACCESS_LOHI, 0, 500);              /* one-shot, fired... */
+    start = now;
+    assert_int_equal(run_until(start + NS), 1);
+    assert_int_equal(pit_next_event_ns(&pit, now), UINT64_MAX);
+    outb(0x40, 700 & 0xFF);                           /* ...and loaded again */
+    outb(0x40, 700 >> 8);
+    start = now;
+    assert_int_equal(pit_next_event_ns(&pit, now), start + ticks_ns(700));
+    assert_int_equal(run_until(start + NS), 1);
+    assert_int_equal(pit.stats.irqs, 16);
+}
+
 static void test_port61_channel2(void **state)
 {
     (void)state;
@@ -260,6 +289,7 @@ int main(void)
         cmocka_unit_test_setup(test_readback, setup),
         cmocka_unit_test_setup(test_lobyte_hibyte_access, setup),
         cmocka_unit_test_setup(test_mode0_one_shot, setup),
+        cmocka_unit_test_setup(test_reload_after_expiry, setup),
         cmocka_unit_test_setup(test_port61_channel2, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,6 +223,27 @@ static void test_read_only_until_the_first_write_sets_dirty(void **state)
     assert_int_equal(e.why, SHADOW_WHY_NONE);
 }
 
+/* vtlb: the guest moved a page to another frame without INVLPG, which a
+   TLB may ignore; but when the stale read-only entry faults on a write, the
+   new walk's frame replaces the old one, it is not just made writable. */
+static void test_stale_frame_replaced_on_the_next_fault(void **state)
+{
+    struct fixture *f = *state;
+    put(f, pte_at(PT_A, UBASE), 0x123000 | UFLAGS);                     /* D clear */
+    assert_int_equal(fault(f, UBASE, false, true), SHADOW_FIXED);
+    assert_int_equal(hp(UBASE)->gpa, 0x123000);
+    assert_false(hp(UBASE)->writable);
+
+    put(f, pte_at(PT_A, UBASE), 0x456000 | UFLAGS);                     /* no INVLPG */
+    assert_int_equal(fault(f, UBASE, true, true), SHADOW_FIXED);
+    assert_true(hp(UBASE)->mapped);
+    assert_int_equal(hp(UBASE)->gpa, 0x456000);
+    assert_true(hp(UBASE)->writable);
+    struct shadow_entry e;
+    assert_int_equal(shadow_lookup(&f->sh, UBASE + 8, &e), 0);
+    assert_int_equal(e.gpa, 0x456008);
+}
+
 static void test_guest_read_only_and_wp_clear(void **state)
 {
     struct fixture *f = *state;
@@ -614,6 +635,7 @@ int main(void)
         T(test_true_faults_carry_the_cpu_error_code, setup_vtlb),
         T(test_read_only_until_the_first_write_sets_dirty, setup_vtlb),
         T(test_read_only_until_the_first_write_sets_dirty, setup_traced),
+        T(test_stale_frame_replaced_on_the_next_fault, setup_vtlb),
         T(test_guest_read_only_and_wp_clear, setup_traced),
         T(test_ring_compression_hides_supervisor_pages, setup_vtlb),
         T(test_ring_compression_hides_supervisor_pages, setup_traced),

@@ -9,8 +9,10 @@
  * edits (made as the guest kernel makes them: stores through the direct
  * map), CR3 switches, CPL changes, CR0.WP and CR4.PSE changes, INVLPGs.
  * Every access runs as the trap engine would run it (through the fake
- * host, else shadow_fault until done) and must end exactly as pw_peek on
- * the guest's tables says: same gpa, or the same #PF error code, or MMIO.
+ * host, else shadow_fault until done) and must end exactly as the test's
+ * own reference walk of the guest's tables says (ref_walk, written here
+ * from the SDM and sharing no code with shadow-mmu/page-walk.c, which the
+ * shadow is built on): same gpa, or the same #PF error code, or MMIO.
  * Every few steps the whole fake host is checked against the guest's
  * tables, and in traced mode against the write-protection invariant.
  *
@@ -139,6 +141,55 @@ static uint32_t get(uint32_t gpa)
 
 static void put(uint32_t gpa, uint32_t v) { (void)gpa_write(&w.mem, gpa, &v, 4); }
 
+/* ---- the reference: the i386 two-level walk, from the SDM ------------------ */
+
+struct ref {
+    uint32_t gpa, error_code;
+    uint32_t leaf;                      /* the PTE, or the PDE of a 4 MiB page */
+    uint32_t pde_addr, pte_addr;        /* no pte_addr for a 4 MiB page */
+    bool big;
+};
+
+/*
+ * What the CPU does with an access at lin (paging on): 0 and r->gpa, or -1
+ * and the #PF error code in r->error_code. Changes no A/D bit. A table
+ * outside RAM reads as 0, the project's documented choice (get() returns 0).
+ */
+static int ref_walk(uint32_t lin, bool write, bool user, struct ref *r)
+{
+    uint32_t why = (write ? 2u : 0u) | (user ? 4u : 0u);
+
+    memset(r, 0, sizeof *r);
+    r->pde_addr = (cr3() & ~0xFFFu) | (lin >> 22) << 2;
+    uint32_t pde = get(r->pde_addr), rights;
+    if (!(pde & 1u)) {
+        r->error_code = why;
+        return -1;
+    }
+    if ((w.cr4 & (1u << 4)) && (pde & 0x80u)) {         /* 4 MiB page */
+        r->big = true;
+        r->leaf = pde;
+        rights = pde;
+        r->gpa = (pde & 0xFFC00000u) + (lin & 0x3FFFFFu);
+    } else {
+        r->pte_addr = (pde & ~0xFFFu) | ((lin >> 12) & 0x3FFu) << 2;
+        uint32_t pte = get(r->pte_addr);
+        if (!(pte & 1u)) {
+            r->error_code = why;
+            return -1;
+        }
+        r->leaf = pte;
+        rights = pde & pte;
+        r->gpa = (pte & ~0xFFFu) + (lin & 0xFFFu);
+    }
+    bool may_write = rights & 2u, may_user = rights & 4u;
+    if ((user && !may_user) || (write && !may_write && (user || (w.cr0 & (1u << 16))))) {
+        r->error_code = why | 1u;
+        return -1;
+    }
+    return 0;
+}
+
 /* A frame that is often a page table, else any frame, sometimes not RAM. */
 static uint32_t random_frame(void)
 {
@@ -256,10 +307,9 @@ static enum outcome guest_access(uint32_t gva, bool write, const uint32_t *value
 /* One random access, compared with the reference walk. */
 static void check_access(uint32_t gva, bool write)
 {
-    unsigned acc = (write ? PW_ACC_WRITE : 0) | (w.user ? PW_ACC_USER : 0);
-    struct pw_result ref, after;
+    struct ref ref, after;
     uint32_t gpa = 0, err = 0;
-    int ref_rc = pw_peek(&w.mem, w.cr0, cr3(), w.cr4, gva, acc, &ref);
+    int ref_rc = ref_walk(gva, write, w.user, &ref);
     enum outcome got = guest_access(gva, write, NULL, &gpa, &err);
     const char *what = write ? "write" : "read";
 
@@ -270,16 +320,15 @@ static void check_access(uint32_t gva, bool write)
               what, gva, err, ref.error_code);
         return;
     }
-    bool ram = gpa_range_ok(&w.mem, ref.gpa & PW_FRAME, 4096);
+    bool ram = ref.gpa < RAM;
     CHECK(got == (ram ? DONE : MMIO), "%s %08x cpl%d: reference reaches %08x, shadow %s (%x)",
           what, gva, w.user ? 3 : 0, ref.gpa, got == FAULT ? "faults" : "differs", err);
     CHECK(gpa == ref.gpa, "%s %08x: gpa %08x, reference %08x", what, gva, gpa, ref.gpa);
 
     /* The CPU's side effects: Accessed, and Dirty after a write. */
-    CHECK(pw_peek(&w.mem, w.cr0, cr3(), w.cr4, gva, acc, &after) == 0, "peek after");
-    uint32_t leaf = after.levels == 2 ? after.pte : after.pde;
-    CHECK(leaf & PW_A, "%s %08x: leaf A clear after the access", what, gva);
-    CHECK(!write || (leaf & PW_D), "write %08x: leaf D clear after the write", gva);
+    CHECK(ref_walk(gva, write, w.user, &after) == 0, "reference walk after");
+    CHECK(after.leaf & 0x20u, "%s %08x: leaf A clear after the access", what, gva);
+    CHECK(!write || (after.leaf & 0x40u), "write %08x: leaf D clear after the write", gva);
 }
 
 /* ---- the guest kernel's actions --------------------------------------------- */
@@ -373,25 +422,24 @@ static uint32_t random_gva(void)
 static void check_page(uint32_t page, const uint8_t *writable_frames)
 {
     uint32_t gva = page << 12;
-    unsigned acc = w.user ? PW_ACC_USER : 0;
-    struct pw_result r;
+    struct ref r;
     struct shadow_entry e;
 
     CHECK(shadow_lookup(&w.sh, gva, &e) == 0, "%08x mapped but not installed", gva);
-    CHECK(pw_peek(&w.mem, w.cr0, cr3(), w.cr4, gva, acc, &r) == 0,
+    CHECK(ref_walk(gva, false, w.user, &r) == 0,
           "%08x mapped, but the guest faults on it at cpl%d", gva, w.user ? 3 : 0);
-    CHECK((r.gpa & PW_FRAME) == host.page[page].gpa && e.gpa == r.gpa,
+    CHECK((r.gpa & ~0xFFFu) == host.page[page].gpa && e.gpa == r.gpa,
           "%08x mapped to %08x, guest says %08x", gva, host.page[page].gpa, r.gpa);
     CHECK(e.writable == host.page[page].writable, "%08x: lookup and host disagree", gva);
     if (host.page[page].writable) {
-        CHECK(pw_peek(&w.mem, w.cr0, cr3(), w.cr4, gva, acc | PW_ACC_WRITE, &r) == 0,
+        CHECK(ref_walk(gva, true, w.user, &r) == 0,
               "%08x writable in the shadow, not in the guest", gva);
-        CHECK((r.levels == 2 ? r.pte : r.pde) & PW_D, "%08x writable with D clear", gva);
+        CHECK(r.leaf & 0x40u, "%08x writable with D clear", gva);
     }
     if (writable_frames) {              /* traced: its tables are read-only */
         CHECK(!writable_frames[r.pde_addr >> 12],
               "%08x installed, its directory %08x writable", gva, r.pde_addr);
-        CHECK(r.levels < 2 || !writable_frames[r.pte_addr >> 12],
+        CHECK(r.big || !writable_frames[r.pte_addr >> 12],
               "%08x installed, its page table %08x writable", gva, r.pte_addr);
     }
 }

@@ -11,10 +11,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "devices/bus.h"
@@ -38,6 +40,28 @@ static struct guest_mem mem;
 static int disk_fd = -1;
 static uint16_t avail_idx, used_seen;
 static bool read_only;                  /* setup_read_only: the disk of --disk FILE,readonly */
+
+/*
+ * fdatasync, seen from the test: this definition takes the place of the C
+ * library's for the whole program (the device's object file included), so
+ * the test counts the calls and their fd, then makes the real system call.
+ * A FLUSH that answers OK without reaching the disk fails test_flush_syncs.
+ */
+static unsigned syncs;
+static int synced_fd = -1;
+static bool sync_fails;                 /* make the next fdatasync fail with EIO */
+
+int fdatasync(int fd)
+{
+    syncs++;
+    synced_fd = fd;
+    if (sync_fails) {
+        sync_fails = false;
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fdatasync, fd);
+}
 
 static void out(uint16_t port, unsigned size, uint32_t val)
 {
@@ -308,6 +332,78 @@ static void test_flush_and_get_id(void **state)
     assert_int_equal(blk.stats.unsupported, 1);
 }
 
+/* FLUSH reaches the disk: one fdatasync of the image per FLUSH, none for
+   reads and writes, and a failed sync is reported to the guest as IOERR. */
+static void test_flush_syncs(void **state)
+{
+    (void)state;
+    uint32_t len = 512;
+
+    syncs = 0;
+    gpa_write(&mem, DATA, (uint8_t[512]){ 0x5A }, 512);
+    assert_int_equal(request(VIRTIO_BLK_T_OUT, 3, &len, 1, false), 1);
+    assert_int_equal(request(VIRTIO_BLK_T_IN, 3, &len, 1, true), 513);
+    assert_int_equal(syncs, 0);                 /* the guest asks for durability */
+
+    assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false), 1);
+    assert_int_equal(status_byte(0), VIRTIO_BLK_S_OK);
+    assert_int_equal(syncs, 1);
+    assert_int_equal(synced_fd, disk_fd);
+
+    sync_fails = true;                          /* the host disk failed */
+    assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false), 1);
+    assert_int_equal(status_byte(0), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(syncs, 2);
+    assert_int_equal(blk.stats.flushes, 2);
+    assert_int_equal(blk.stats.errors, 1);
+}
+
+/*
+ * Several laps of the ring, one request per notify, alternating reads of
+ * one to three sectors, writes and flushes from varying heads: every used
+ * element must land in slot used_idx % queue size with its own head and
+ * length. The driver poisons the slot it expects before each request, so
+ * an element written anywhere else is seen.
+ */
+static void test_ring_laps(void **state)
+{
+    (void)state;
+    const unsigned total = 3 * VBLK_QUEUE_SIZE + 17;
+    uint32_t lens[3] = { 512, 512, 512 };
+
+    for (unsigned i = 0; i < total; i++) {
+        uint16_t head = (uint16_t)(i * 5 % (VBLK_QUEUE_SIZE - 4));
+        unsigned kind = i % 3, nsect = 1 + i / 3 % 3;
+        uint32_t type = kind == 0 ? VIRTIO_BLK_T_IN : kind == 1 ? VIRTIO_BLK_T_OUT
+                                                                : VIRTIO_BLK_T_FLUSH;
+        unsigned ndata = kind == 2 ? 0 : nsect;
+        uint32_t want = kind == 0 ? 512 * nsect + 1 : 1, id, len;
+        uint64_t addr = DATA;
+
+        put_header(HDR, type, i % (SECTORS - 3));
+        put_desc(head, HDR, 16, VRING_DESC_F_NEXT, head + 1);
+        for (unsigned d = 0; d < ndata; d++) {
+            put_desc(head + 1 + d, addr, lens[d],
+                     VRING_DESC_F_NEXT | (kind == 0 ? VRING_DESC_F_WRITE : 0), head + 2 + d);
+            addr += lens[d];
+        }
+        put_desc(head + 1 + ndata, STATUS, 1, VRING_DESC_F_WRITE, 0);
+        gpa_write(&mem, STATUS, &(uint8_t){ 0xEE }, 1);
+        uint32_t poison[2] = { 0xDEADBEEF, 0xDEADBEEF };
+        gpa_write(&mem, USED + 4 + 8 * (used_seen % VBLK_QUEUE_SIZE), poison, 8);
+
+        make_available(head, true);
+        assert_int_equal(used_idx(), (uint16_t)(used_seen + 1));
+        next_used(&id, &len);
+        assert_int_equal(id, head);
+        assert_int_equal(len, want);
+        assert_int_equal(status_byte(0), VIRTIO_BLK_S_OK);
+        assert_true(interrupted(1));
+    }
+    assert_int_equal(blk.stats.reads + blk.stats.writes + blk.stats.flushes, total);
+    assert_int_equal(in(IO + VIRTIO_PCI_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
 static void test_bad_requests_get_ioerr(void **state)
 {
     (void)state;
@@ -513,6 +609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_then_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup_read_only, teardown),
         cmocka_unit_test_setup_teardown(test_flush_and_get_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush_syncs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ring_laps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests_get_ioerr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_stay_inside_and_status_is_the_last_byte, setup,
                                         teardown),
