@@ -10,6 +10,7 @@ INTEGRATION_TESTS := \
 	tests/integration/vmm-errors.sh \
 	tests/integration/interp-workloads.sh \
 	tests/integration/trap-workloads.sh \
+	tests/integration/xv6.sh \
 	tests/integration/monitor.sh \
 	tests/integration/gdb-stub.sh \
 	tests/integration/misbehaving-guests.sh \

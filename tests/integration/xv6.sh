@@ -1,0 +1,109 @@
+#!/bin/bash
+# xv6.sh - an operating system nobody here wrote: MIT's xv6, unmodified, on
+# our PC (chapter 6, "What an MP kernel expects of a PC"; chapter 3 for the
+# trap engine's popcli panic).
+#
+# interp: boot to the shell, type commands (file system writes, a pipe,
+# fork) one prompt at a time, and compare the serial output with QEMU's for
+# the same input. trap: xv6 runs de-privileged until it reads its own
+# interrupt flag with pushfl and panics "popcli - interruptible".
+# The xv6 images come from ../shared/xv6 or build/xv6 (scripts/get-xv6);
+# without them every check reports SKIP. Tests work on a copy of fs.img.
+
+. tests/integration/lib.sh
+
+XV6=
+for d in ../shared/xv6 "$BUILD/xv6"; do
+    if [ -f "$d/kernel" ] && [ -f "$d/fs.img" ]; then XV6=$d; break; fi
+done
+if [ -z "$XV6" ]; then
+    for t in "interp: xv6 shell matches QEMU" "trap: xv6 panics in popcli"; do
+        skip "$t" "no xv6 images in ../shared/xv6 or $BUILD/xv6 (scripts/get-xv6 builds them)"
+    done
+    exit 0
+fi
+
+# What we type, one line per prompt: files written and read back, a
+# three-stage pipe, directories, fork (forktest), an error.
+COMMANDS=(
+    "ls"
+    "echo hello xv6 > f"
+    "cat f"
+    "cat README | grep xv6 | wc"
+    "mkdir d"
+    "echo in d > d/g"
+    "ls d"
+    "cat d/g f"
+    "forktest"
+    "rm f"
+    "cat f"
+)
+PROMPT_WAIT=$((120 * TIMEOUT_SCALE))
+
+# prompts FILE: how many shell prompts FILE holds.
+prompts() { grep -o '\$ ' "$1" 2>/dev/null | wc -l; }
+
+# drive OUT CMD...: run CMD with stdin from a FIFO and stdout in OUT; type
+# each of COMMANDS after the next prompt; stop CMD after the last prompt.
+# Returns 1 (with the reason in $why) if a prompt did not come.
+drive() {
+    local out=$1; shift
+    local fifo=$WORK/in.fifo
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    "$@" <"$fifo" >"$out" 2>"$out.err" &
+    local pid=$!
+    exec 3>"$fifo"
+    local want=1 cmd waited
+    why=
+    for cmd in "${COMMANDS[@]}" "<end>"; do
+        waited=0
+        while [ "$(prompts "$out")" -lt $want ]; do
+            if ! kill -0 $pid 2>/dev/null; then why="it stopped before prompt $want"; break 2; fi
+            if [ $waited -ge $((PROMPT_WAIT * 5)) ]; then
+                why="no prompt $want after ${PROMPT_WAIT} s"; break 2
+            fi
+            sleep 0.2
+            waited=$((waited + 1))
+        done
+        [ "$cmd" = "<end>" ] && break
+        printf '%s\n' "$cmd" >&3
+        want=$((want + 1))
+    done
+    exec 3>&-
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    tr -d '\r' <"$out" >"$out.clean"
+    mv "$out.clean" "$out"
+    [ -z "$why" ]
+}
+
+cp "$XV6/fs.img" "$WORK/fs-qemu.img"
+cp "$XV6/fs.img" "$WORK/fs-vmm.img"
+
+if ! command -v qemu-system-i386 >/dev/null; then
+    skip "interp: xv6 shell matches QEMU" "qemu-system-i386 is not installed"
+elif ! drive "$WORK/qemu.out" qemu-system-i386 -M pc -m 512 -smp 1 -display none \
+        -serial stdio -no-reboot -kernel "$XV6/kernel" \
+        -drive file="$WORK/fs-qemu.img",index=1,media=disk,format=raw; then
+    fail "interp: xv6 shell matches QEMU" "QEMU: $why"
+elif ! drive "$WORK/vmm.out" "$VMM" run --engine interp --mem 512 \
+        --timeout $((600 * TIMEOUT_SCALE)) \
+        --disk "$WORK/fs-vmm.img,if=ide,index=1" "$XV6/kernel"; then
+    fail "interp: xv6 shell matches QEMU" "vmm: $why (stderr: $(tail -2 "$WORK/vmm.out.err" | tr '\n' '|'))"
+elif ! diff -q "$WORK/qemu.out" "$WORK/vmm.out" >/dev/null; then
+    fail "interp: xv6 shell matches QEMU" "$(diff "$WORK/qemu.out" "$WORK/vmm.out" | head -8 | tr '\n' '|')"
+elif ! grep -q '^fork test OK$' "$WORK/vmm.out" || ! grep -q '^hello xv6$' "$WORK/vmm.out"; then
+    fail "interp: xv6 shell matches QEMU" "both ran, but the commands did not work"
+else
+    pass "interp: xv6 shell matches QEMU ($(wc -l <"$WORK/vmm.out") lines, ${#COMMANDS[@]} commands)"
+fi
+
+# The guest's writes reached the image: the directory made above is in it.
+if [ -s "$WORK/vmm.out" ] && grep -q '^in d$' "$WORK/vmm.out"; then
+    if grep -q "in d" "$WORK/fs-vmm.img"; then
+        pass "interp: xv6's writes reach the IDE disk image"
+    else
+        fail "interp: xv6's writes reach the IDE disk image" "the file's text is not in the image"
+    fi
+fi
