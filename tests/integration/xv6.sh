@@ -17,7 +17,7 @@ for d in ../shared/xv6 "$BUILD/xv6"; do
     if [ -f "$d/kernel" ] && [ -f "$d/fs.img" ]; then XV6=$d; break; fi
 done
 if [ -z "$XV6" ]; then
-    for t in "interp: xv6 shell matches QEMU" "trap: xv6 panics in popcli"; do
+    for t in "interp: xv6 shell matches QEMU" "trap: xv6 panics in popcli" "kvm: xv6 usertests"; do
         skip "$t" "no xv6 images in ../shared/xv6 or $BUILD/xv6 (scripts/get-xv6 builds them)"
     done
     exit 0
@@ -105,5 +105,52 @@ if [ -s "$WORK/vmm.out" ] && grep -q '^in d$' "$WORK/vmm.out"; then
         pass "interp: xv6's writes reach the IDE disk image"
     else
         fail "interp: xv6's writes reach the IDE disk image" "the file's text is not in the image"
+    fi
+fi
+
+# trap: natively de-privileged, xv6's pushfl in readeflags() sees the host's
+# IF=1 right after a cli the engine emulated, and popcli panics (chapter 3).
+GUESTS=$BUILD/tests/guests
+# (A subshell, so that the shell's own report of a crash stays out of the log.)
+(timeout $((60 * TIMEOUT_SCALE)) "$VMM" run --engine trap "$GUESTS/hello.elf" </dev/null \
+    >"$WORK/hello.out" 2>"$WORK/hello.err") 2>/dev/null
+status=$?
+if [ $status -ne 42 ]; then
+    skip "trap: xv6 panics in popcli" "the trap engine does not run even hello.elf on this host (status $status)"
+else
+    cp "$XV6/fs.img" "$WORK/fs-trap.img"
+    timeout $((120 * TIMEOUT_SCALE)) "$VMM" run --engine trap --mem 512 --timeout $((20 * TIMEOUT_SCALE)) \
+        --disk "$WORK/fs-trap.img,if=ide,index=1" "$XV6/kernel" </dev/null \
+        >"$WORK/trap.out" 2>"$WORK/trap.err"
+    status=$?
+    if grep -q "panic: popcli - interruptible" "$WORK/trap.out"; then
+        pass "trap: xv6 panics in popcli: pushfl shows the host's IF=1 (status $status)"
+    else
+        fail "trap: xv6 panics in popcli" "status $status, output: $(tail -3 "$WORK/trap.out" | tr '\n' '|') $(tail -2 "$WORK/trap.err" | tr '\n' '|')"
+    fi
+fi
+
+# kvm: usertests, where KVM is hardware-assisted (on a host without it, the
+# nested machine of chapter 5 provides it).
+if [ ! -e /dev/kvm ]; then
+    skip "kvm: xv6 usertests" "this host has no /dev/kvm"
+else
+    timeout $((60 * TIMEOUT_SCALE)) "$VMM" run --engine kvm "$GUESTS/hello.elf" </dev/null \
+        >"$WORK/hello.out" 2>"$WORK/hello.err"
+    status=$?
+    if [ $status -ne 42 ] || grep -q "^vmm: kvm: MMU: none" "$WORK/hello.err"; then
+        skip "kvm: xv6 usertests" "KVM here has no hardware assist (or does not run hello.elf: status $status)"
+    else
+        COMMANDS=("usertests")
+        PROMPT_WAIT=$((600 * TIMEOUT_SCALE))
+        cp "$XV6/fs.img" "$WORK/fs-kvm.img"
+        if ! drive "$WORK/kvm.out" "$VMM" run --engine kvm --mem 512 \
+                --disk "$WORK/fs-kvm.img,if=ide,index=1" "$XV6/kernel"; then
+            fail "kvm: xv6 usertests" "$why (stderr: $(tail -2 "$WORK/kvm.out.err" | tr '\n' '|'))"
+        elif grep -q "^ALL TESTS PASSED" "$WORK/kvm.out"; then
+            pass "kvm: xv6 usertests: ALL TESTS PASSED"
+        else
+            fail "kvm: xv6 usertests" "$(grep -i 'fail\|panic' "$WORK/kvm.out" | head -3 | tr '\n' '|')"
+        fi
     fi
 fi
