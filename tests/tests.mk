@@ -14,6 +14,7 @@ INTEGRATION_TESTS := \
 	tests/integration/monitor.sh \
 	tests/integration/gdb-stub.sh \
 	tests/integration/misbehaving-guests.sh \
+	tests/integration/mp-devices.sh \
 	tests/integration/durable-disk.sh \
 	tests/integration/bad-images.sh \
 	tests/integration/sanitizers.sh \
@@ -51,6 +52,7 @@ TEST_GUESTS := \
 	self-modify \
 	pt-aliases \
 	irq-storm \
+	mp-junk \
 	port-flood \
 	rep-huge \
 	fill-memory

@@ -113,7 +113,7 @@ fi
 GUESTS=$BUILD/tests/guests
 # (A subshell, so that the shell's own report of a crash stays out of the log.)
 (timeout $((60 * TIMEOUT_SCALE)) "$VMM" run --engine trap "$GUESTS/hello.elf" </dev/null \
-    >"$WORK/hello.out" 2>"$WORK/hello.err") 2>/dev/null
+    >"$WORK/hello.out" 2>"$WORK/hello.err"; exit $?) 2>/dev/null
 status=$?
 if [ $status -ne 42 ]; then
     skip "trap: xv6 panics in popcli" "the trap engine does not run even hello.elf on this host (status $status)"
