@@ -68,6 +68,7 @@ static void print_stats(struct vm *vm, uint64_t host_ns)
         fprintf(stderr, "host time: %.3f s; instructions run by the executor: %llu\n", secs,
                 (unsigned long long)insns);
     vm->engine->print_stats(vm, stderr);
+    vm_print_device_stats(vm, stderr);
     exit_stats_print(&vm->exits, stderr);
 }
 

@@ -176,6 +176,25 @@ uint64_t vm_timers_next_ns(struct vm *vm, uint64_t now_ns)
     return pit < apic ? pit : apic;
 }
 
+void vm_print_device_stats(struct vm *vm, FILE *out)
+{
+    const struct ide_stats *d = &vm->ide.stats;
+    if (d->commands > 0)
+        fprintf(out, "ide: %llu commands, %llu sectors read, %llu written, %llu data-port "
+                "accesses, %llu interrupts, %llu errors\n",
+                (unsigned long long)d->commands, (unsigned long long)d->sectors_read,
+                (unsigned long long)d->sectors_written, (unsigned long long)d->data_accesses,
+                (unsigned long long)d->interrupts, (unsigned long long)d->errors);
+    const struct lapic *a = &vm->lapic;
+    if (a->stats.delivered > 0 || a->stats.eois > 0)
+        fprintf(out, "local APIC: %llu interrupts delivered, %llu timer (%llu coalesced), "
+                "%llu EOIs; I/O APIC: %llu sent, %llu routed nowhere\n",
+                (unsigned long long)a->stats.delivered, (unsigned long long)a->stats.timer,
+                (unsigned long long)a->stats.coalesced, (unsigned long long)a->stats.eois,
+                (unsigned long long)vm->ioapic.stats.delivered,
+                (unsigned long long)vm->ioapic.stats.nowhere);
+}
+
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)
 {
     exit_stats_record(&vm->exits, reason, host_ns);

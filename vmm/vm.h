@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devices/bus.h"
 #include "devices/crtc.h"
@@ -119,6 +120,9 @@ void     vm_timers_update(struct vm *vm, uint64_t now_ns);
 
 /* Virtual time of the next timer interrupt (now_ns if due), UINT64_MAX if none. */
 uint64_t vm_timers_next_ns(struct vm *vm, uint64_t now_ns);
+
+/* --stats: the counters of the MP-era devices the guest used (IDE, APICs). */
+void     vm_print_device_stats(struct vm *vm, FILE *out);
 
 /* Record one exit in the statistics (and trace it if asked). */
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns);
