@@ -52,7 +52,7 @@ static uint32_t ppr(const struct lapic *apic)
 }
 
 /* Note an error; with LVT error unmasked it interrupts the CPU. */
-static void error(struct lapic *apic, uint32_t bits)
+static void note_error(struct lapic *apic, uint32_t bits)
 {
     apic->esr_pending |= bits;
     apic->stats.errors++;
@@ -64,7 +64,7 @@ static void error(struct lapic *apic, uint32_t bits)
 void lapic_accept(struct lapic *apic, uint8_t vector, bool level)
 {
     if (vector < 16) {
-        error(apic, LAPIC_ESR_RECV_ILLEGAL);
+        note_error(apic, LAPIC_ESR_RECV_ILLEGAL);
         return;
     }
     set_bit(apic->irr, vector);
@@ -222,7 +222,7 @@ static void send_ipi(struct lapic *apic)
     case LAPIC_DM_FIXED:
     case 1:                                                 // lowest priority: us
         if (vector < 16) {
-            error(apic, LAPIC_ESR_SEND_ILLEGAL);
+            note_error(apic, LAPIC_ESR_SEND_ILLEGAL);
             return;
         }
         if (to_self)
@@ -271,7 +271,7 @@ static uint32_t read_reg(struct lapic *apic, uint32_t off)
     case LAPIC_TCCR:  return lapic_timer_count(apic, *apic->now_ns);
     case LAPIC_TDCR:  return apic->divide;
     }
-    error(apic, LAPIC_ESR_ILLEGAL_REG);
+    note_error(apic, LAPIC_ESR_ILLEGAL_REG);
     warn(apic, "read of a register that does not exist", off);
     return 0;
 }
@@ -321,7 +321,8 @@ static void write_reg(struct lapic *apic, uint32_t off, uint32_t v)
     case LAPIC_ICRHI: apic->icr_hi = v & 0xFF000000u; return;
     case LAPIC_TICR:  apic->initial = v; timer_restart(apic); return;
     case LAPIC_TDCR: {
-        // Keep the current count, go on at the new rate.
+        // Keep the current count, go on at the new rate: the count restarts
+        // as if the current period had begun `done` ticks ago at that rate.
         uint32_t left = lapic_timer_count(apic, *apic->now_ns);
         apic->divide = v & 0xB;
         if (apic->initial && left) {
@@ -329,6 +330,7 @@ static void write_reg(struct lapic *apic, uint32_t off, uint32_t v)
             apic->start_ns = *apic->now_ns;
             uint64_t back = ticks_to_ns(apic, done) - apic->start_ns;
             apic->start_ns = apic->start_ns >= back ? apic->start_ns - back : 0;
+            apic->fired = 0;            // periods are counted from the new start
         }
         return;
     }
@@ -337,7 +339,7 @@ static void write_reg(struct lapic *apic, uint32_t off, uint32_t v)
     }
     if ((off >= LAPIC_ISR && off < LAPIC_IRR + 0x80))
         return;                                     // ISR, TMR, IRR: read-only
-    error(apic, LAPIC_ESR_ILLEGAL_REG);
+    note_error(apic, LAPIC_ESR_ILLEGAL_REG);
     warn(apic, "write to a register that does not exist", off);
 }
 

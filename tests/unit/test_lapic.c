@@ -139,6 +139,27 @@ static void test_timer_divider_change(void **state)
     assert_int_equal(rd(LAPIC_TCCR), 500);
 }
 
+/* A periodic timer whose divider changes after many periods goes on ticking. */
+static void test_timer_periodic_divider_change(void **state)
+{
+    (void)state;
+    wr(LAPIC_TDCR, 0xB);
+    wr(LAPIC_LVT_TIMER, LAPIC_TIMER_PERIODIC | 32);
+    wr(LAPIC_TICR, 100);
+    now += 1050;                                // ten periods and a half
+    lapic_update(&apic, now);
+    assert_int_equal(take(), 32);
+    wr(LAPIC_TDCR, 0x0);                        // divide by 2: 50 ticks left = 100 ns
+    assert_int_equal(rd(LAPIC_TCCR), 50);
+    assert_int_equal(lapic_next_event_ns(&apic, now), now + 100);
+    now += 100;
+    lapic_update(&apic, now);
+    assert_int_equal(take(), 32);
+    now += 200;                                 // a full period at the new rate
+    lapic_update(&apic, now);
+    assert_int_equal(take(), 32);
+}
+
 /* A masked timer counts on, but raises nothing. */
 static void test_timer_masked(void **state)
 {
@@ -261,6 +282,7 @@ int main(void)
         cmocka_unit_test_setup(test_timer_periodic, setup),
         cmocka_unit_test_setup(test_timer_oneshot_and_divider, setup),
         cmocka_unit_test_setup(test_timer_divider_change, setup),
+        cmocka_unit_test_setup(test_timer_periodic_divider_change, setup),
         cmocka_unit_test_setup(test_timer_masked, setup),
         cmocka_unit_test_setup(test_priority_and_eoi, setup),
         cmocka_unit_test_setup(test_icr, setup),
