@@ -109,6 +109,21 @@ if [ -s "$WORK/vmm.out" ] && grep -q '^in d$' "$WORK/vmm.out"; then
     fi
 fi
 
+# The monitor on a kernel nobody here wrote: its symbols, a breakpoint on
+# one of its functions, the page walk of its higher-half addresses, exits by
+# reason (chapter 7).
+cp "$XV6/fs.img" "$WORK/fs-mon.img"
+printf 'break mycpu\ncont\nregs\npt 0x80103000\nexits\nquit\n' |
+    timeout $((120 * TIMEOUT_SCALE)) "$VMM" run --engine interp --mem 512 --monitor \
+        --disk "$WORK/fs-mon.img,if=ide,index=1" "$XV6/kernel" >"$WORK/mon.out" 2>&1
+if grep -q "^breakpoint 1 at 0x[0-9a-f]* <mycpu>" "$WORK/mon.out" &&
+   grep -q "^eip 0x[0-9a-f]* <mycpu>" "$WORK/mon.out" &&
+   grep -q "^  -> GPA 0x00103000" "$WORK/mon.out" && grep -q "control-register access" "$WORK/mon.out"; then
+    pass "interp: the monitor breaks on xv6's mycpu, names it, walks its page tables"
+else
+    fail "interp: the monitor on xv6" "$(grep -v '^ ' "$WORK/mon.out" | head -6 | tr '\n' '|')"
+fi
+
 # trap: natively de-privileged, xv6's readeflags() (pushfl) sees the host's
 # IF=1 although the guest's cli was emulated, and the kernel panics (chapter
 # 3). The first such check runs before xv6 sets up its UART, so the panic
