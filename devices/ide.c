@@ -312,6 +312,11 @@ static void data_io(struct ide *ide, struct ide_channel *ch, unsigned size, bool
                     uint32_t *value)
 {
     ide->stats.data_accesses++;
+    if (!ch->drive[0].present && !ch->drive[1].present) {
+        if (!is_write)
+            *value = 0xFFFFFFFF;        // nobody drives the bus
+        return;
+    }
     if (!(ch->status & IDE_STATUS_DRQ) || ch->pos + size > ch->len)
         return;
     if (is_write)

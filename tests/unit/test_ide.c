@@ -107,6 +107,7 @@ static void test_probe(void **state)
     assert_int_equal(inb(0x1F7) & (IDE_STATUS_BSY | IDE_STATUS_DRDY), IDE_STATUS_DRDY);
     // The secondary channel has no drives: its bus floats.
     assert_int_equal(inb(0x177), 0xFF);
+    assert_int_equal(inw(0x170), 0xFFFF);
     // A channel with a master only: the absent slave reads 0.
     struct ide other;
     struct bus b2;
