@@ -141,6 +141,13 @@ CHAPTER8 := chapters/08-shadow-vs-ept.md
 bench: all $(NATIVE_COMPUTE)
 	@tests/bench/shadow-vs-ept.sh
 	@tests/bench/update-chapter.sh $(BUILD)/bench/results.md $(CHAPTER8)
+	@tests/bench/xv6-boot.sh
+
+# make bench-xv6 [USERTESTS=1]: MIT's xv6 booted to its shell on each engine
+# beside QEMU TCG (chapter 6), and with USERTESTS=1 its usertests too.
+.PHONY: bench-xv6
+bench-xv6: all
+	@tests/bench/xv6-boot.sh
 bench-quick: all $(NATIVE_COMPUTE)
 	@SIZE=quick REPEAT=1 tests/bench/shadow-vs-ept.sh
 

@@ -120,6 +120,14 @@ void pic_set_irq(struct pic *pic, int irq, int level)
     assert(irq >= 0 && irq < 16);
     chip_set_input(&pic->chip[irq >> 3], irq & 7, level);
     pic_update(pic);
+    if (pic->line_fn)
+        pic->line_fn(pic->line_opaque, irq, level);
+}
+
+void pic_set_line_listener(struct pic *pic, pic_line_fn *fn, void *opaque)
+{
+    pic->line_fn = fn;
+    pic->line_opaque = opaque;
 }
 
 void pic_set_level_triggered(struct pic *pic, int irq, bool level)

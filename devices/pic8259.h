@@ -34,8 +34,13 @@ struct pic_chip {
     bool    is_master;
 };
 
+/* Someone else listening on the same ISA interrupt lines (the I/O APIC). */
+typedef void pic_line_fn(void *opaque, int irq, int level);
+
 struct pic {
     struct pic_chip chip[2];    /* [0] master, [1] slave */
+    pic_line_fn    *line_fn;    /* NULL, or told of every pic_set_irq() */
+    void           *line_opaque;
     struct {
         uint64_t acks;          /* INTA cycles */
         uint64_t spurious;      /* INTA with nothing to deliver */
@@ -50,6 +55,13 @@ int  pic_init(struct pic *pic, struct bus *bus);
  * a request on 0->1; a level-triggered one requests while the level is 1.
  */
 void pic_set_irq(struct pic *pic, int irq, int level);
+
+/*
+ * On a PC with an I/O APIC the ISA interrupt lines reach both the 8259s and
+ * the I/O APIC's pins (chapter 6, "APICs"); the guest decides which one it
+ * listens to by masking the other. fn(opaque, irq, level) sees every change.
+ */
+void pic_set_line_listener(struct pic *pic, pic_line_fn *fn, void *opaque);
 
 /* Make irq level- (true) or edge-triggered, as firmware does for PCI lines. */
 void pic_set_level_triggered(struct pic *pic, int irq, bool level);

@@ -10,10 +10,12 @@ INTEGRATION_TESTS := \
 	tests/integration/vmm-errors.sh \
 	tests/integration/interp-workloads.sh \
 	tests/integration/trap-workloads.sh \
+	tests/integration/xv6.sh \
 	tests/integration/monitor.sh \
 	tests/integration/gdb-stub.sh \
 	tests/integration/misbehaving-guests.sh \
 	tests/integration/escape-suite.sh \
+	tests/integration/mp-devices.sh \
 	tests/integration/durable-disk.sh \
 	tests/integration/bad-images.sh \
 	tests/integration/sanitizers.sh \
@@ -53,6 +55,7 @@ TEST_GUESTS := \
 	self-modify \
 	pt-aliases \
 	irq-storm \
+	mp-junk \
 	port-flood \
 	rep-huge \
 	string-io \

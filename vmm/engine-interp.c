@@ -216,11 +216,11 @@ static int interp_init(struct vm *vm)
 /* Give the CPU an interrupt from the PIC if it can take one now. */
 static enum x86_status maybe_interrupt(struct vm *vm, struct interp *in)
 {
-    if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
+    if (!x86_interrupts_enabled(&vm->cpu) || !vm_interrupt_pending(vm))
         return X86_STEP_OK;
     uint64_t t0 = exit_stats_now_ns();
     in->insn_eip = vm->cpu.eip;         // GUEST_RIP: where the guest was interrupted
-    int vector = pic_acknowledge(&vm->pic);
+    int vector = vm_interrupt_acknowledge(vm);
     enum x86_status st = x86_external_interrupt(&vm->cpu, &in->env, (uint8_t)vector);
     record_exit(vm, EXIT_REASON_EXTERNAL_INTERRUPT, 0, t0);
     return st;
@@ -233,7 +233,7 @@ static bool wait_for_event(struct vm *vm, struct interp *in)
 {
     if (!(vm->cpu.eflags & X86_FLAG_IF))
         return false;
-    uint64_t next = pit_next_event_ns(&vm->pit, vm->now_ns);
+    uint64_t next = vm_timers_next_ns(vm, vm->now_ns);
     if (next == UINT64_MAX)
         return console_wait_input(100);     // no timer: only input can wake it
     if (next > vm->now_ns) {
@@ -246,7 +246,7 @@ static bool wait_for_event(struct vm *vm, struct interp *in)
             poll(&p, 1, wait_ms > 10 ? 10 : (int)wait_ms);
         }
     }
-    pit_update(&vm->pit, vm->now_ns);
+    vm_timers_update(vm, vm->now_ns);
     return true;
 }
 
@@ -305,10 +305,10 @@ static enum vm_stop interp_run(struct vm *vm)
             }
         }
         vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
-        pit_update(&vm->pit, vm->now_ns);
+        vm_timers_update(vm, vm->now_ns);
         if (debug_stop)
             return VM_STOP_DEBUG;
-        if (vm->cpu.halted && !pic_has_interrupt(&vm->pic) && !wait_for_event(vm, in)) {
+        if (vm->cpu.halted && !vm_interrupt_pending(vm) && !wait_for_event(vm, in)) {
             console_printf("vmm: the guest halted %s; nothing can wake it\n",
                            (vm->cpu.eflags & X86_FLAG_IF) ? "with no timer running and no input left"
                                                           : "with interrupts disabled");

@@ -70,6 +70,7 @@ static void print_stats(struct vm *vm, uint64_t host_ns)
         fprintf(stderr, "host time: %.3f s; instructions run by the executor: %llu\n", secs,
                 (unsigned long long)insns);
     vm->engine->print_stats(vm, stderr);
+    vm_print_device_stats(vm, stderr);
     exit_stats_print(&vm->exits, stderr);
 }
 
@@ -131,6 +132,9 @@ int main(int argc, char **argv)
         .mem_bytes = opt.mem_mib << 20,
         .disk_path = disk,
         .disk_readonly = opt.disk_readonly,
+        .ide_path = { opt.ide[0], opt.ide[1], opt.ide[2], opt.ide[3] },
+        .ide_readonly = { opt.ide_readonly[0], opt.ide_readonly[1], opt.ide_readonly[2],
+                          opt.ide_readonly[3] },
         .trace_exits = opt.trace_exits,
         .timeout_s = opt.timeout_s,
         .shadow = opt.shadow,

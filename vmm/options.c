@@ -24,11 +24,14 @@ const char options_usage[] =
     "                     KVM has VT-x/AMD-V, else trap, else interp); kvm\n"
     "                     needs /dev/kvm (status 125 without it)\n"
     "  --mem MIB          guest RAM in MiB, 2..3072 (default 64)\n"
-    "  --disk FILE[,readonly]\n"
-    "                     raw disk image for virtio-blk (default: the bundled disk\n"
-    "                     with the bundled guest); --disk none for no disk. The\n"
-    "                     image is locked: one writer, or any number of readonly\n"
-    "                     users (the guest sees a read-only disk)\n"
+    "  --disk FILE[,if=virtio|ide][,index=N][,readonly]\n"
+    "                     raw disk image: for virtio-blk (if=virtio, the default;\n"
+    "                     default disk: the bundled one with the bundled guest) or\n"
+    "                     IDE drive N (if=ide, index 0-3: primary master, slave,\n"
+    "                     secondary master, slave; repeat --disk for more);\n"
+    "                     --disk none for no virtio disk. An image is locked: one\n"
+    "                     writer, or any number of readonly users (the guest sees\n"
+    "                     a read-only disk)\n"
     "  --cmdline STR      kernel command line, e.g. \"run=compute n=100000\"\n"
     "                     (at most " OPTIONS_CMDLINE_MAX_TEXT " bytes)\n"
     "  --stats[=json[:FILE]]\n"
@@ -116,6 +119,63 @@ static bool is_option(const char *arg, const char *name)
     return strncmp(arg, name, len) == 0 && (arg[len] == 0 || arg[len] == '=');
 }
 
+/*
+ * --disk FILE[,if=virtio|ide][,index=N][,readonly], or none. Options are
+ * taken from the end while they are ones we know, so a file name may hold
+ * commas. if=ide puts the image on IDE drive N (0-3: primary master, slave,
+ * secondary master, slave; default the first free one), as QEMU numbers them.
+ */
+static int parse_disk(const char *v, struct vmm_options *o, char *err, size_t errlen)
+{
+    char name[sizeof o->disk_buf];
+    bool ro = false, ide = false;
+    int index = -1;
+    if (strcmp(v, "none") == 0) {
+        o->no_disk = true;
+        o->disk = NULL;
+        return 0;
+    }
+    if (strlen(v) >= sizeof name)
+        return fail(err, errlen, "--disk: the file name '%.100s...' is too long", v);
+    strcpy(name, v);
+    for (char *comma; (comma = strrchr(name, ',')) != NULL; *comma = 0) {
+        const char *opt = comma + 1;
+        if (strcmp(opt, "readonly") == 0) {
+            ro = true;
+        } else if (strncmp(opt, "if=", 3) == 0) {
+            if (strcmp(opt + 3, "ide") && strcmp(opt + 3, "virtio"))
+                return fail(err, errlen, "--disk: '%s' is not if=ide or if=virtio", opt);
+            ide = strcmp(opt + 3, "ide") == 0;
+        } else if (strncmp(opt, "index=", 6) == 0) {
+            if (!(opt[6] >= '0' && opt[6] <= '3' && opt[7] == 0))
+                return fail(err, errlen, "--disk: '%s' is not an IDE index 0-3", opt);
+            index = opt[6] - '0';
+        } else {
+            break;                      // part of the file name
+        }
+    }
+    if (!name[0])
+        return fail(err, errlen, "--disk: '%s' names no file", v);
+    if (!ide) {
+        if (index > 0)
+            return fail(err, errlen, "--disk: '%s': index= is for if=ide disks", v);
+        o->no_disk = false;
+        o->disk_readonly = ro;
+        strcpy(o->disk_buf, name);
+        o->disk = o->disk_buf;
+        return 0;
+    }
+    if (index < 0)
+        for (index = 0; index < 4 && o->ide[index]; index++)
+            ;
+    if (index > 3 || o->ide[index])
+        return fail(err, errlen, "--disk: '%s': that IDE drive is already given", v);
+    strcpy(o->ide_buf[index], name);
+    o->ide[index] = o->ide_buf[index];
+    o->ide_readonly[index] = ro;
+    return 0;
+}
+
 static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char *err,
                      size_t errlen)
 {
@@ -137,18 +197,7 @@ static int parse_one(int argc, char **argv, int *i, struct vmm_options *o, char 
     } else if (is_option(arg, "--disk")) {
         if (!(v = option_value(argc, argv, i, "--disk", err, errlen)))
             return -1;
-        o->no_disk = strcmp(v, "none") == 0;
-        o->disk = o->no_disk ? NULL : v;
-        /* FILE,readonly: the suffix is an option, not part of the name. */
-        size_t len = strlen(v), suffix = strlen(",readonly");
-        o->disk_readonly = len > suffix && strcmp(v + len - suffix, ",readonly") == 0;
-        if (o->disk_readonly) {
-            if (len - suffix >= sizeof o->disk_buf)
-                return fail(err, errlen, "--disk: the file name '%.100s...' is too long", v);
-            memcpy(o->disk_buf, v, len - suffix);
-            o->disk_buf[len - suffix] = 0;
-            o->disk = o->disk_buf;
-        }
+        return parse_disk(v, o, err, errlen);
     } else if (is_option(arg, "--cmdline")) {
         if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
             return -1;

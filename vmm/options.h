@@ -33,7 +33,10 @@ struct vmm_options {
     const char *disk;                   /* NULL: the bundled disk (with the bundled guest) */
     bool        no_disk;
     bool        disk_readonly;          /* --disk FILE,readonly */
-    char        disk_buf[1024];         /* FILE without ",readonly"; disk points here */
+    char        disk_buf[1024];         /* FILE without its options; disk points here */
+    const char *ide[4];                 /* --disk FILE,if=ide,index=N: NULL where none */
+    bool        ide_readonly[4];
+    char        ide_buf[4][1024];
     const char *cmdline;
     const char *guest;                  /* NULL: the bundled guest */
     bool        stats;                  /* print statistics at the end */

@@ -14,8 +14,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "devices/mptable.h"
 #include "vmm/console.h"
 
 /* What kind of file mode describes, for a message. */
@@ -41,14 +43,13 @@ static const char *describe_file_type(mode_t mode)
  * a shared one; flock's locks go away with the process, even after kill -9.
  * Returns the fd, or -1 with a message in err.
  */
-static int open_disk(const struct vm_config *config, char *err, size_t errlen)
+static int open_disk(const char *path, bool ro, char *err, size_t errlen)
 {
-    bool ro = config->disk_readonly;
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
     // before we could say it is not a disk.
-    int fd = open(config->disk_path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
+    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open the disk image: %s", config->disk_path,
+        snprintf(err, errlen, "%s: cannot open the disk image: %s", path,
                  strerror(errno));
         return -1;
     }
@@ -57,14 +58,14 @@ static int open_disk(const struct vm_config *config, char *err, size_t errlen)
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s: --disk needs a regular file as the disk image, "
-                 "not %s", config->disk_path, describe_file_type(st.st_mode));
+                 "not %s", path, describe_file_type(st.st_mode));
         close(fd);
         return -1;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         snprintf(err, errlen, "%s: the disk image is in use by another VMM (%s); "
-                 "two VMMs may share an image only with ',readonly'", config->disk_path,
+                 "two VMMs may share an image only with ',readonly'", path,
                  errno == EWOULDBLOCK ? "it is locked" : strerror(errno));
         close(fd);
         return -1;
@@ -72,7 +73,7 @@ static int open_disk(const struct vm_config *config, char *err, size_t errlen)
     // The guest sees whole 512-byte sectors only; say so if bytes go missing.
     if (st.st_size % 512 != 0)
         fprintf(stderr, "vmm: %s: %lld bytes is not a whole number of 512-byte sectors; "
-                "the guest sees only the first %lld\n", config->disk_path,
+                "the guest sees only the first %lld\n", path,
                 (long long)st.st_size, (long long)(st.st_size / 512 * 512));
     return fd;
 }
@@ -93,12 +94,40 @@ int vm_create(struct vm *vm, const struct vm_config *config, char *err, size_t e
         pit_init(&vm->pit, &vm->bus, &vm->pic, &vm->now_ns) < 0 ||
         uart_init(&vm->uart, &vm->bus, &vm->pic, console_output, NULL) < 0 ||
         pci_init(&vm->pci, &vm->bus) < 0 ||
-        debug_exit_init(&vm->debug_exit, &vm->bus) < 0) {
+        debug_exit_init(&vm->debug_exit, &vm->bus) < 0 ||
+        lapic_init(&vm->lapic, &vm->bus, &vm->pic, &vm->now_ns) < 0 ||
+        ioapic_init(&vm->ioapic, &vm->bus, &vm->lapic) < 0 ||
+        ide_init(&vm->ide, &vm->bus, &vm->pic) < 0 ||
+        kbd8042_init(&vm->kbd, &vm->bus, &vm->pic) < 0 ||
+        rtc_init(&vm->rtc, &vm->bus, &vm->now_ns, (int64_t)time(NULL), config->mem_bytes) < 0 ||
+        crtc_init(&vm->crtc, &vm->bus) < 0) {
         snprintf(err, errlen, "cannot set up the devices (overlapping port ranges?)");
         return -1;
     }
+    // The ISA lines reach the I/O APIC too; level EOIs come back to it.
+    pic_set_line_listener(&vm->pic, ioapic_set_isa_irq, &vm->ioapic);
+    lapic_set_eoi_listener(&vm->lapic, ioapic_eoi, &vm->ioapic);
+    // What firmware leaves for an MP kernel (xv6 panics without it).
+    if (mptable_write(&vm->mem, IOAPIC_ID, IOAPIC_BASE, LAPIC_BASE) < 0) {
+        snprintf(err, errlen, "guest RAM too small for the MP tables");
+        return -1;
+    }
+    for (unsigned i = 0; i < IDE_DRIVES; i++) {
+        if (!config->ide_path[i])
+            continue;
+        int fd = open_disk(config->ide_path[i], config->ide_readonly[i], err, errlen);
+        if (fd < 0)
+            return -1;
+        if (ide_attach(&vm->ide, i, fd, config->ide_readonly[i]) < 0) {
+            snprintf(err, errlen, "%s: cannot attach it as IDE drive %u: %s",
+                     config->ide_path[i], i, errno == EINVAL ? "smaller than one sector"
+                     : strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
     if (config->disk_path) {
-        int fd = open_disk(config, err, errlen);
+        int fd = open_disk(config->disk_path, config->disk_readonly, err, errlen);
         if (fd < 0)
             return -1;
         struct vblk_config vc = {
@@ -131,6 +160,9 @@ void vm_destroy(struct vm *vm)
         vm->engine->destroy(vm);
     if (vm->has_disk)
         close(vm->vblk.fd);
+    for (unsigned i = 0; i < IDE_DRIVES; i++)
+        if (vm->ide.ch[i / 2].drive[i % 2].present)
+            close(vm->ide.ch[i / 2].drive[i % 2].fd);
     guest_mem_destroy(&vm->mem);
 }
 
@@ -146,6 +178,48 @@ void vm_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value)
 {
     struct vm *vm = ctx;
     bus_mmio(&vm->bus, gpa, size, true, &value);
+}
+
+bool vm_interrupt_pending(struct vm *vm)
+{
+    return lapic_has_interrupt(&vm->lapic);
+}
+
+int vm_interrupt_acknowledge(struct vm *vm)
+{
+    return lapic_acknowledge(&vm->lapic);
+}
+
+void vm_timers_update(struct vm *vm, uint64_t now_ns)
+{
+    pit_update(&vm->pit, now_ns);
+    lapic_update(&vm->lapic, now_ns);
+}
+
+uint64_t vm_timers_next_ns(struct vm *vm, uint64_t now_ns)
+{
+    uint64_t pit = pit_next_event_ns(&vm->pit, now_ns);
+    uint64_t apic = lapic_next_event_ns(&vm->lapic, now_ns);
+    return pit < apic ? pit : apic;
+}
+
+void vm_print_device_stats(struct vm *vm, FILE *out)
+{
+    const struct ide_stats *d = &vm->ide.stats;
+    if (d->commands > 0)
+        fprintf(out, "ide: %llu commands, %llu sectors read, %llu written, %llu data-port "
+                "accesses, %llu interrupts, %llu errors\n",
+                (unsigned long long)d->commands, (unsigned long long)d->sectors_read,
+                (unsigned long long)d->sectors_written, (unsigned long long)d->data_accesses,
+                (unsigned long long)d->interrupts, (unsigned long long)d->errors);
+    const struct lapic *a = &vm->lapic;
+    if (a->stats.delivered > 0 || a->stats.eois > 0)
+        fprintf(out, "local APIC: %llu interrupts delivered, %llu timer (%llu coalesced), "
+                "%llu EOIs; I/O APIC: %llu sent, %llu routed nowhere\n",
+                (unsigned long long)a->stats.delivered, (unsigned long long)a->stats.timer,
+                (unsigned long long)a->stats.coalesced, (unsigned long long)a->stats.eois,
+                (unsigned long long)vm->ioapic.stats.delivered,
+                (unsigned long long)vm->ioapic.stats.nowhere);
 }
 
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)

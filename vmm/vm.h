@@ -8,12 +8,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devices/bus.h"
+#include "devices/crtc.h"
 #include "devices/debug-exit.h"
+#include "devices/ide.h"
+#include "devices/ioapic.h"
+#include "devices/kbd8042.h"
+#include "devices/lapic.h"
 #include "devices/pci.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
+#include "devices/rtc.h"
 #include "devices/uart16550.h"
 #include "devices/virtio-blk.h"
 #include "vmm/engine.h"
@@ -31,6 +38,8 @@ struct vm_config {
     uint64_t    mem_bytes;
     const char *disk_path;              /* NULL: no disk */
     bool        disk_readonly;          /* --disk FILE,readonly */
+    const char *ide_path[IDE_DRIVES];   /* --disk FILE,if=ide,index=N; NULL: no drive */
+    bool        ide_readonly[IDE_DRIVES];
     bool        trace_exits;            /* print every exit to stderr */
     double      timeout_s;              /* 0: none */
     const char *shadow;                 /* trap engine: "vtlb" or "traced" (default) */
@@ -72,6 +81,12 @@ struct vm {
     struct vblk        vblk;
     bool               has_disk;
     struct debug_exit  debug_exit;
+    struct lapic       lapic;           /* the CPU's local APIC; the 8259s on its LINT0 */
+    struct ioapic      ioapic;
+    struct ide         ide;             /* IDE controller, drives from --disk ...,if=ide */
+    struct kbd8042     kbd;             /* keyboard controller with no key pressed */
+    struct rtc         rtc;             /* CMOS clock */
+    struct crtc        crtc;            /* the text display's cursor registers */
     uint64_t           now_ns;          /* virtual time, advanced by the engine */
     struct x86_cpu     cpu;             /* the vCPU, for engines that keep it here */
     struct vmcs        vmcs;            /* filled at every exit */
@@ -91,6 +106,23 @@ void vm_destroy(struct vm *vm);
  * sends it to the bus the same way. Nothing there reads as all ones. */
 uint32_t vm_mmio_read(void *ctx, uint32_t gpa, unsigned size);
 void     vm_mmio_write(void *ctx, uint32_t gpa, unsigned size, uint32_t value);
+
+/* ---- interrupts and timers, whichever controller the guest uses (chapter 6) ---- */
+
+/* True when an interrupt asks for the CPU: from the local APIC, or the 8259s through LINT0. */
+bool     vm_interrupt_pending(struct vm *vm);
+
+/* The CPU takes it (INTA): the vector to deliver. */
+int      vm_interrupt_acknowledge(struct vm *vm);
+
+/* Bring every timer (PIT, APIC timer) up to virtual time now_ns. */
+void     vm_timers_update(struct vm *vm, uint64_t now_ns);
+
+/* Virtual time of the next timer interrupt (now_ns if due), UINT64_MAX if none. */
+uint64_t vm_timers_next_ns(struct vm *vm, uint64_t now_ns);
+
+/* --stats: the counters of the MP-era devices the guest used (IDE, APICs). */
+void     vm_print_device_stats(struct vm *vm, FILE *out);
 
 /* Record one exit in the statistics (and trace it if asked). */
 void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns);

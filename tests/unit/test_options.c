@@ -148,6 +148,42 @@ static void test_disk_readonly(void **state)
     assert_false(o.disk_readonly);
 }
 
+/* --disk FILE,if=ide,index=N: IDE drives as QEMU numbers them; virtio stays the default. */
+static void test_disk_ide(void **state)
+{
+    (void)state;
+    struct vmm_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "fs.img,if=ide,index=1",
+                           "--disk", "b.img,readonly,if=ide", "--disk", "v.img,if=virtio", NULL),
+                     OPTIONS_RUN);
+    assert_null(o.ide[2]);
+    assert_string_equal(o.ide[1], "fs.img");
+    assert_false(o.ide_readonly[1]);
+    assert_string_equal(o.ide[0], "b.img");        // no index: the first free drive
+    assert_true(o.ide_readonly[0]);
+    assert_string_equal(o.disk, "v.img");
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "a,if=ide,index=3,readonly",
+                           NULL), OPTIONS_RUN);
+    assert_string_equal(o.ide[3], "a");
+    assert_true(o.ide_readonly[3]);
+    assert_null(o.disk);
+    // Errors name what was wrong.
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "a,if=scsi", NULL),
+                     OPTIONS_ERROR);
+    assert_non_null(strstr(err, "if=scsi"));
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "a,if=ide,index=4", NULL),
+                     OPTIONS_ERROR);
+    assert_non_null(strstr(err, "index=4"));
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "a,if=ide,index=1",
+                           "--disk", "b,if=ide,index=1", NULL), OPTIONS_ERROR);
+    assert_non_null(strstr(err, "already"));
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", "a,index=2", NULL),
+                     OPTIONS_ERROR);
+    assert_int_equal(parse(&o, err, sizeof err, "run", "--disk", ",if=ide", NULL),
+                     OPTIONS_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_disk_readonly),
+        cmocka_unit_test(test_disk_ide),
         cmocka_unit_test(test_mmu_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

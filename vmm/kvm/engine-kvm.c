@@ -343,14 +343,14 @@ static int handle_exit(struct vm *vm, struct kvm *k)
 static void deliver_interrupt(struct vm *vm, struct kvm *k)
 {
     struct kvm_run *run = k->run;
-    if (pic_has_interrupt(&vm->pic) && run->ready_for_interrupt_injection) {
-        struct kvm_interrupt irq = { .irq = (uint32_t)pic_acknowledge(&vm->pic) };
+    if (vm_interrupt_pending(vm) && run->ready_for_interrupt_injection) {
+        struct kvm_interrupt irq = { .irq = (uint32_t)vm_interrupt_acknowledge(vm) };
         if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
             k->injected++;
             vm->cpu.halted = false;
         }
     }
-    run->request_interrupt_window = pic_has_interrupt(&vm->pic);
+    run->request_interrupt_window = vm_interrupt_pending(vm);
 }
 
 /* The vCPU is halted: sleep until the next timer event or input (at most
@@ -360,7 +360,7 @@ static bool wait_while_halted(struct vm *vm, struct kvm *k)
     if (!k->run->if_flag)
         return false;
     uint64_t now = now_ns(k);
-    uint64_t next = pit_next_event_ns(&vm->pit, now);
+    uint64_t next = vm_timers_next_ns(vm, now);
     if (next == UINT64_MAX)
         return false;
     if (next > now) {
@@ -381,7 +381,7 @@ static enum vm_stop run_loop(struct vm *vm, struct kvm *k)
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
     for (;;) {
         vm->now_ns = now_ns(k);         // the PIT reads this clock
-        pit_update(&vm->pit, vm->now_ns);
+        vm_timers_update(vm, vm->now_ns);
         if (vm->debug_exit.requested)
             return VM_STOP_POWEROFF;
         if (console_poll(&vm->uart))

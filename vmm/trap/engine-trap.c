@@ -578,10 +578,10 @@ static void regs_after_exit(struct x86_cpu *c, const struct trap_regs *r)
 static int maybe_interrupt(struct vm *vm)
 {
     /* BEGIN SOLUTION(lab=2) */
-    if (!x86_interrupts_enabled(&vm->cpu) || !pic_has_interrupt(&vm->pic))
+    if (!x86_interrupts_enabled(&vm->cpu) || !vm_interrupt_pending(vm))
         return -1;
     uint8_t old_cpl = vm->cpu.cpl;
-    int vector = pic_acknowledge(&vm->pic);
+    int vector = vm_interrupt_acknowledge(vm);
     enum x86_status st = x86_external_interrupt(&vm->cpu, &state_of(vm)->env, (uint8_t)vector);
     after_emulation(vm, old_cpl);
     return st == X86_STEP_TRIPLE_FAULT ? VM_STOP_TRIPLE_FAULT : -1;
@@ -596,7 +596,7 @@ static bool wait_while_halted(struct vm *vm)
     if (!(vm->cpu.eflags & X86_FLAG_IF))
         return false;
     uint64_t now = now_ns(t);
-    uint64_t next = pit_next_event_ns(&vm->pit, now);
+    uint64_t next = vm_timers_next_ns(vm, now);
     if (next == UINT64_MAX)
         return console_wait_input(100);     // no timer: only input can wake it
     if (next > now) {
@@ -643,7 +643,7 @@ static void window_entry(struct vm *vm, struct trap_regs *regs)
 {
     struct trap *t = state_of(vm);
     t->window = !t->stepping && vm->cpu.interrupt_shadow && (vm->cpu.eflags & X86_FLAG_IF) &&
-                !(vm->cpu.eflags & X86_FLAG_TF) && pic_has_interrupt(&vm->pic);
+                !(vm->cpu.eflags & X86_FLAG_TF) && vm_interrupt_pending(vm);
     if (t->window)
         regs->eflags |= X86_FLAG_TF;
 }
@@ -723,7 +723,7 @@ static enum vm_stop trap_run(struct vm *vm)
     t->clock_start = exit_stats_now_ns() - vm->now_ns;
     for (;;) {
         vm->now_ns = now_ns(t);
-        pit_update(&vm->pit, vm->now_ns);
+        vm_timers_update(vm, vm->now_ns);
         if (vm->debug_exit.requested)
             return VM_STOP_POWEROFF;
         if (console_poll(&vm->uart))
