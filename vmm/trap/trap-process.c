@@ -41,7 +41,8 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 
 /* The child: keep the guest's RAM as fd 3 and the shared page as fd 4,
  * close everything else, die with the VMM, become the stub. */
-static void __attribute__((noreturn)) become_stub(int ram_fd, int ctl_fd, int exe_fd)
+static void __attribute__((noreturn)) become_stub(int ram_fd, int ctl_fd, int exe_fd,
+                                                  pid_t vmm)
 {
     int r = fcntl(ram_fd, F_DUPFD, 16), c = fcntl(ctl_fd, F_DUPFD, 16);
     int e = fcntl(exe_fd, F_DUPFD_CLOEXEC, 16);
@@ -51,6 +52,8 @@ static void __attribute__((noreturn)) become_stub(int ram_fd, int ctl_fd, int ex
     close_range(TRAP_STUB_FD_CTL + 1, (unsigned)e - 1, 0);
     close_range((unsigned)e + 1, ~0u, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != vmm)               // the VMM died before we asked
+        _exit(127);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -143,6 +146,7 @@ int trap_stub_start(struct trap_stub *s, int ram_fd, uint64_t ram_size, uint32_t
     s->ctl->min_addr = min_addr;
     s->ctl->tick_us = tick_us;
     s->ctl->ram_size = ram_size;
+    pid_t vmm = getpid();
     s->pid = fork();
     if (s->pid < 0) {
         s->pid = 0;
@@ -150,7 +154,7 @@ int trap_stub_start(struct trap_stub *s, int ram_fd, uint64_t ram_size, uint32_t
         goto fail;
     }
     if (s->pid == 0)
-        become_stub(ram_fd, s->ctl_fd, exe_fd);
+        become_stub(ram_fd, s->ctl_fd, exe_fd, vmm);
     close(exe_fd);
     exe_fd = -1;
     bool timed_out;
