@@ -59,6 +59,10 @@ fi
 # ---- the scratch copy ---------------------------------------------------------
 # The sources the checkout has (tracked and new, not ignored) and the build
 # so far, with their times, so that make rebuilds only what a mutant touches.
+if ! git rev-parse --git-dir >/dev/null 2>&1; then
+    echo "mutants: needs a git checkout (git ls-files says what to copy)" >&2
+    exit 2
+fi
 rm -rf "$TREE" "$LOGS"
 mkdir -p "$TREE" "$LOGS"
 git ls-files -z --cached --others --exclude-standard |
