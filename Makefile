@@ -110,7 +110,7 @@ difftest-long: $(BUILD)/tests/test_x86_difftest
 	X86_DIFFTEST_CASES=$(CASES) $(BUILD)/tests/test_x86_difftest
 
 .PHONY: bench-trap
-bench-trap: all $(NATIVE_COMPUTE) $(TEST_GUEST_ELFS)
+bench-trap: all $(NATIVE_COMPUTE) $(HOST_COSTS) $(TEST_GUEST_ELFS)
 	@tests/bench/trap-costs.sh
 
 # make bench: shadow paging against EPT, every engine on every workload side

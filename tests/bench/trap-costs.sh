@@ -6,7 +6,9 @@
 #   - one hidden fault (first touch of a page, paging off: the shadow fills it);
 #   - one guest system call (int $0x40 and iret, with ring compression);
 #   - one pgtable round (sbrk +4 pages, touch, sbrk -4: PTE writes), in both
-#     shadow modes.
+#     shadow modes;
+#   - the host's own costs under them (tests/bench/host-costs.c): a page
+#     mapped, first touched and hidden again, and one signal round trip.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NATIVE=$OUT/native-compute
@@ -42,3 +44,7 @@ t_pg_vtlb=$(per_op_us 1000 pgtables vtlb)
     printf '| pgtable round (4 maps, 4 unmaps, 2 sbrk calls), traced | %.2f us |\n' "$t_pg_traced"
     printf '| pgtable round, vtlb | %.2f us |\n' "$t_pg_vtlb"
 } | tee "$OUT/bench-trap.md"
+# The host's side of a hidden fault and of an exit (chapter 3): host-costs.c
+# makes the same calls as vmm/trap-host.c and trap-signals.c, in a loop.
+echo
+"$BUILD/bench/host-costs" "${HOST_ROUNDS:-200}" | tee -a "$OUT/bench-trap.md"
