@@ -112,6 +112,7 @@ difftest-long: $(BUILD)/tests/test_x86_difftest
 .PHONY: bench-trap
 bench-trap: all $(NATIVE_COMPUTE) $(HOST_COSTS) $(TEST_GUEST_ELFS)
 	@tests/bench/trap-costs.sh
+	@tests/bench/update-chapter.sh $(BUILD)/bench/bench-trap.md chapters/03-trap-and-emulate.md BENCH-TRAP
 
 # make bench: shadow paging against EPT, every engine on every workload side
 # by side (chapter 8): build/bench/results.json, results.md and the plots
@@ -123,7 +124,7 @@ bench: all $(NATIVE_COMPUTE)
 	@tests/bench/shadow-vs-ept.sh
 	@tests/bench/update-chapter.sh $(BUILD)/bench/results.md $(CHAPTER8)
 bench-quick: all $(NATIVE_COMPUTE)
-	@SIZE=quick REPEAT=1 tests/bench/shadow-vs-ept.sh
+	@BENCH_TARGET=bench-quick SIZE=quick REPEAT=1 tests/bench/shadow-vs-ept.sh
 
 # ---- reliability: fuzzing and sanitizer builds (chapter 9) -----------------
 include tests/reliability.mk

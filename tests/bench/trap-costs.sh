@@ -33,6 +33,8 @@ t_sys_vtlb=$(per_op_us 5000 syscalls vtlb)
 t_pg_traced=$(per_op_us 1000 pgtables traced)
 t_pg_vtlb=$(per_op_us 1000 pgtables vtlb)
 {
+    provenance bench-trap
+    echo
     printf '| what | cost |\n|---|---|\n'
     printf '| compute, one iteration, native (32-bit host program) | %.4f us |\n' "$t_native"
     printf '| compute, one iteration, trap engine | %.4f us |\n' "$t_trap"
