@@ -125,9 +125,10 @@ difftest-long: $(BUILD)/tests/test_x86_difftest
 	X86_DIFFTEST_CASES=$(CASES) $(BUILD)/tests/test_x86_difftest
 
 .PHONY: bench-trap
-bench-trap: all $(NATIVE_COMPUTE) $(TEST_GUEST_ELFS) $(BUILD)/tests/test_trap_stub \
+bench-trap: all $(NATIVE_COMPUTE) $(HOST_COSTS) $(TEST_GUEST_ELFS) $(BUILD)/tests/test_trap_stub \
 	$(SIGNAL_ROUND_TRIP)
 	@tests/bench/trap-costs.sh
+	@tests/bench/update-chapter.sh $(BUILD)/bench/bench-trap.md chapters/03-trap-and-emulate.md BENCH-TRAP
 
 # make bench: shadow paging against EPT, every engine on every workload side
 # by side (chapter 8): build/bench/results.json, results.md and the plots
@@ -149,7 +150,7 @@ bench: all $(NATIVE_COMPUTE)
 bench-xv6: all
 	@tests/bench/xv6-boot.sh
 bench-quick: all $(NATIVE_COMPUTE)
-	@SIZE=quick REPEAT=1 tests/bench/shadow-vs-ept.sh
+	@BENCH_TARGET=bench-quick SIZE=quick REPEAT=1 tests/bench/shadow-vs-ept.sh
 
 # ---- reliability: fuzzing and sanitizer builds (chapter 9) -----------------
 include tests/reliability.mk

@@ -89,6 +89,13 @@ $(NATIVE_COMPUTE): tests/bench/native-compute.c guest-os/user/compute-kernel.h |
 	$(Q)$(GUEST_CC) -m32 -march=i686 -O2 -fno-pic -fno-pie -no-pie -fno-omit-frame-pointer \
 		-fcf-protection=none -mgeneral-regs-only -fno-stack-protector -I. -Wall -Wextra -o $@ $<
 
+# The host's own costs behind chapter 3's per-page figures (make bench-trap).
+HOST_COSTS := $(BUILD)/bench/host-costs
+$(HOST_COSTS): tests/bench/host-costs.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $<
+
 # The bench-quick test runs the compute workload natively too (chapter 8).
 test: $(NATIVE_COMPUTE)
 

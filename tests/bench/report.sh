@@ -112,7 +112,11 @@ awk -v kvm="$KVM" -v json="$JSON" '
                 c(v[w,e,6]), c(v[w,e,7]), c(v[w,e,8]), c(v[w,e,9]), c(v[w,e,10]), c(v[w,e,11]),
                 c(v[w,e,13]), c(v[w,e,14]), c(v[w,e,15]), c(v[w,e,16]), c(v[w,e,17]), c(v[w,e,12])
         }
-    }' "$ROWS" >"$OUT/results.md"
+    }' "$ROWS" >"$OUT/results.md.tmp"
+# Where the tables come from, above them (lib.sh in a subshell: it sets OUT).
+{ (source "$HERE/lib.sh" && provenance "${BENCH_TARGET:-bench}"); echo; cat "$OUT/results.md.tmp"; } \
+    >"$OUT/results.md"
+rm -f "$OUT/results.md.tmp"
 
 # KVM in the nested machine (shadow-vs-ept.sh, scripts/nested-kvm): NPT
 # beside KVM's own shadow MMU, with KVM's counters per operation.

@@ -9,7 +9,9 @@
 #     shadow modes;
 #   - one exit round trip through the guest's own process, with the test
 #     guests of test_trap_stub (64-bit code: any x86-64 host runs them), and
-#     for comparison a signal round trip inside one process.
+#     for comparison a signal round trip inside one process;
+#   - the host's own costs under them (tests/bench/host-costs.c): a page
+#     mapped, first touched and hidden again, and one signal round trip.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NATIVE=$OUT/native-compute
@@ -45,6 +47,8 @@ t_sys_vtlb=$(per_op_us 5000 syscalls vtlb)
 t_pg_traced=$(per_op_us 1000 pgtables traced)
 t_pg_vtlb=$(per_op_us 1000 pgtables vtlb)
 {
+    provenance bench-trap
+    echo
     printf '| what | cost |\n|---|---|\n'
     printf '| compute, one iteration, native (32-bit host program) | %.4f us |\n' "$t_native"
     printf '| compute, one iteration, trap engine | %.4f us |\n' "$t_trap"
@@ -56,3 +60,7 @@ t_pg_vtlb=$(per_op_us 1000 pgtables vtlb)
     printf '| pgtable round (4 maps, 4 unmaps, 2 sbrk calls), traced | %.2f us |\n' "$t_pg_traced"
     printf '| pgtable round, vtlb | %.2f us |\n' "$t_pg_vtlb"
 } | tee "$OUT/bench-trap.md"
+# The host's side of a hidden fault and of an exit (chapter 3): host-costs.c
+# makes the same calls as vmm/trap-host.c and trap-signals.c, in a loop.
+echo
+"$BUILD/bench/host-costs" "${HOST_ROUNDS:-200}" | tee -a "$OUT/bench-trap.md"
