@@ -57,7 +57,7 @@ for conf in labs/lab[0-9]*-*/mutants.txt; do
         if ! (cd "$T" && make -s -j2 $targets) >"$WORK/build.log" 2>&1; then
             fail "$label" "the mutant does not build: $(grep -m2 -E 'error' "$WORK/build.log" | tr '\n' '|')"
         else
-            (cd "$T" && GRADE_TIMEOUT_BASE=${GRADE_TIMEOUT_BASE:-10} labs/grade.sh "$lab" --only "$tests") \
+            (cd "$T" && GRADE_TIMEOUT_BASE=${GRADE_TIMEOUT_BASE:-30} labs/grade.sh "$lab" --only "$tests") \
                 >"$WORK/grade.log" 2>&1
             if grep -q ': FAIL (' "$WORK/grade.log"; then
                 pass "$label"
