@@ -15,6 +15,20 @@ source "$(dirname "$0")/lib.sh"
 ROOT=$PWD
 T=$WORK/tree                            # the scratch tree, reused by every mutant
 
+# in_labs CONF: is this lab among $LABS (all labs when LABS is empty)?
+in_labs() {
+    local lab
+    lab=$(basename "$(dirname "$1")" | sed 's/^lab\([0-9]*\)-.*/\1/')
+    [ -z "${LABS:-}" ] || [[ " $LABS " == *" $lab "* ]]
+}
+
+# The plan: one check per mutant of the labs chosen.
+checks=0
+for conf in labs/lab[0-9]*-*/mutants.txt; do
+    in_labs "$conf" && checks=$((checks + $(grep -cvE '^[[:space:]]*(#|$)' "$conf")))
+done
+plan $checks
+
 git ls-files --cached --others --exclude-standard | grep -v "^$BUILD/" | while read -r f; do
     [ -e "$f" ] && mkdir -p "$T/$(dirname "$f")" && cp -p "$f" "$T/$f"
 done
@@ -24,7 +38,7 @@ for part in host tests guest-os bench vmm libvmm.a .deps-ok; do     # keep the o
 done
 
 for conf in labs/lab[0-9]*-*/mutants.txt; do
-    [ -z "${LABS:-}" ] || [[ " $LABS " == *" $(basename "$(dirname "$conf")" | sed "s/^lab\([0-9]*\)-.*/\1/") "* ]] || continue
+    in_labs "$conf" || continue
     lab=$(basename "$(dirname "$conf")" | sed 's/^lab\([0-9]*\)-.*/\1/')
     tests_conf=$(dirname "$conf")/tests.conf
     while read -r name file tests expr; do
@@ -43,7 +57,7 @@ for conf in labs/lab[0-9]*-*/mutants.txt; do
         if ! (cd "$T" && make -s -j2 $targets) >"$WORK/build.log" 2>&1; then
             fail "$label" "the mutant does not build: $(grep -m2 -E 'error' "$WORK/build.log" | tr '\n' '|')"
         else
-            (cd "$T" && GRADE_TIMEOUT_BASE=${GRADE_TIMEOUT_BASE:-10} labs/grade.sh "$lab" --only "$tests") \
+            (cd "$T" && GRADE_TIMEOUT_BASE=${GRADE_TIMEOUT_BASE:-30} labs/grade.sh "$lab" --only "$tests") \
                 >"$WORK/grade.log" 2>&1
             if grep -q ': FAIL (' "$WORK/grade.log"; then
                 pass "$label"
