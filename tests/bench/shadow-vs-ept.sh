@@ -186,9 +186,21 @@ json_object() {
 
 value_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
+# native_state: ok, or why the host cannot run native-compute (it is the
+# guest's compute loop built as a 32-bit program, for a like comparison;
+# a kernel without IA-32 emulation cannot run it).
+native_state() {
+    if "$NATIVE" 1 >/dev/null 2>&1; then
+        echo ok
+    else
+        echo "the host cannot run 32-bit programs (native-compute is built -m32)"
+    fi
+}
+
 kvm=$(kvm_state)
 trap=$(trap_state)
-echo "bench: SIZE=$SIZE, best of $REPEAT; cost = (T(2n) - T(n)) / n; kvm: $kvm; trap: $trap"
+native=$(native_state)
+echo "bench: SIZE=$SIZE, best of $REPEAT; cost = (T(2n) - T(n)) / n; kvm: $kvm; trap: $trap; native: $native"
 RECORDS=$OUT/records.tmp
 : >"$RECORDS"
 TABLE=$OUT/table.tmp              # workload engine ns_per_op exits_per_op
@@ -201,6 +213,8 @@ for spec in "${WORKLOADS[@]}"; do
         status=ok note="" seconds=null ns=null exits=null counters=null
         if [ "$engine" = native ] && [ "$name" != compute ]; then
             status=n/a note="only compute is built for the host"
+        elif [ "$engine" = native ] && [ "$native" != ok ]; then
+            status=unavailable note=$native
         elif [ "$engine" = kvm ] && [ "$kvm" != ok ]; then
             status=unavailable note=$kvm
         elif [[ $engine == trap-* ]] && [ "$trap" != ok ]; then
