@@ -17,8 +17,13 @@ if [ -e /dev/kvm ] && timeout $((60 * TIMEOUT_SCALE)) "$VMM" run --engine kvm \
         grep -q "^vmm: kvm: MMU: " "$WORK/err" && ! grep -q "^vmm: kvm: MMU: none" "$WORK/err"; then
     assisted=yes
 fi
+# sum_plans FILE: the checks the scripts whose output is in FILE planned.
+sum_plans() { sed -n 's/^plan: \([0-9]*\)$/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'; }
+
 if [ $assisted = yes ]; then
-    for c in $CHECKS; do bash "$c"; done
+    for c in $CHECKS; do bash "$c"; done >"$WORK/direct" 2>&1
+    plan "$(sum_plans "$WORK/direct")"
+    grep -v '^plan: ' "$WORK/direct"
     exit 0
 fi
 
@@ -38,6 +43,10 @@ scripts/nested-kvm --smp 2 --timeout $((600 * TIMEOUT_SCALE)) -- bash -c '
     cat /tmp/kvm.out /tmp/checks.out' nested $CHECKS \
     >"$WORK/nested" 2>"$WORK/nested-err"
 status=$?
+# One plan for all: what the scripts in there planned, or one check when
+# the machine did not get that far.
+planned=$(sum_plans "$WORK/nested")
+plan $((planned > 0 ? planned : 1))
 sed -n -e 's/^\(PASS\|FAIL\|SKIP\): /\1: [nested] /p' -e '/^note: /p' "$WORK/nested"
 if [ $status = 124 ] && grep -q "^nested-kvm: " "$WORK/nested-err"; then
     fail "[nested] the checks finish in time" "$(grep -m1 "^nested-kvm: " "$WORK/nested-err")"

@@ -22,10 +22,10 @@ expect_full_marks() {
     else fail "$1" "$(grep -E 'FAIL|^Score' "$2" | tr '\n' '|')"; fi
 }
 
-# The plan: per lab 4 checks, one per test of its tests.conf, one per earlier lab.
+# The plan: per lab 5 checks, one per test of its tests.conf, one per earlier lab.
 checks=0 labs_seen=0
 for dir in labs/lab[0-9]*-*/; do
-    checks=$((checks + 4 + labs_seen + $(awk '$1 !~ /^#/ && NF' "$dir/tests.conf" | wc -l)))
+    checks=$((checks + 5 + labs_seen + $(awk '$1 !~ /^#/ && NF' "$dir/tests.conf" | wc -l)))
     labs_seen=$((labs_seen + 1))
 done
 plan $checks

@@ -18,8 +18,9 @@ expect_vmm() {
     fi
 }
 
-# 29 checks, and one more where this host has no /dev/kvm.
-plan $((29 + $([ -e /dev/kvm ] && echo 0 || echo 1)))
+# 44 checks, 8 on the trap engine (3 where it cannot run), and one more
+# where this host has no /dev/kvm.
+plan $((44 + $([ -n "$(trap_unsupported)" ] && echo 3 || echo 8) + $([ -e /dev/kvm ] && echo 0 || echo 1)))
 
 head -c 100 "$KERNEL" >"$WORK/truncated.elf"
 head -c 4096 /dev/urandom >"$WORK/random.bin"

@@ -18,11 +18,16 @@ for d in ../shared/xv6 "$BUILD/xv6"; do
     if [ -f "$d/kernel" ] && [ -f "$d/fs.img" ]; then XV6=$d; break; fi
 done
 if [ -z "$XV6" ]; then
+    plan 3
     for t in "interp: xv6 shell matches QEMU" "trap: xv6 panics on its own pushfl" "kvm: xv6 usertests"; do
         skip "$t" "no xv6 images in ../shared/xv6 or $BUILD/xv6 (scripts/get-xv6 builds them)"
     done
     exit 0
 fi
+
+# The shell against QEMU, its writes on the disk image, the monitor on xv6;
+# the trap engine's panic; usertests on kvm.
+plan 5
 
 # What we type, one line per prompt: files written and read back, a
 # three-stage pipe, directories, fork (forktest), an error.
