@@ -38,6 +38,25 @@ static int highest(const uint32_t *map)
     return -1;
 }
 
+/* IRR changes go through these two, which keep irr_count: the engines ask
+ * lapic_has_interrupt() before every instruction (interp), so the common
+ * answer "nothing requested" must not scan 256 bits. */
+static void irr_set(struct lapic *apic, unsigned v)
+{
+    if (!test_bit(apic->irr, v)) {
+        set_bit(apic->irr, v);
+        apic->irr_count++;
+    }
+}
+
+static void irr_clear(struct lapic *apic, unsigned v)
+{
+    if (test_bit(apic->irr, v)) {
+        clear_bit(apic->irr, v);
+        apic->irr_count--;
+    }
+}
+
 static bool sw_enabled(const struct lapic *apic)
 {
     return apic->svr & LAPIC_SVR_ENABLE;
@@ -58,7 +77,7 @@ static void note_error(struct lapic *apic, uint32_t bits)
     apic->stats.errors++;
     uint32_t lvt = apic->lvt[5];
     if (!(lvt & LAPIC_LVT_MASKED) && (lvt & 0xFF) >= 16)
-        set_bit(apic->irr, lvt & 0xFF);
+        irr_set(apic, lvt & 0xFF);
 }
 
 void lapic_accept(struct lapic *apic, uint8_t vector, bool level)
@@ -67,7 +86,7 @@ void lapic_accept(struct lapic *apic, uint8_t vector, bool level)
         note_error(apic, LAPIC_ESR_RECV_ILLEGAL);
         return;
     }
-    set_bit(apic->irr, vector);
+    irr_set(apic, vector);
     if (level)
         set_bit(apic->tmr, vector);
     else
@@ -81,7 +100,7 @@ bool lapic_has_interrupt(struct lapic *apic)
     if (!(lint0 & LAPIC_LVT_MASKED) && ((lint0 >> 8) & 7) == LAPIC_DM_EXTINT &&
         pic_has_interrupt(apic->pic))
         return true;
-    if (!sw_enabled(apic))
+    if (apic->irr_count == 0 || !sw_enabled(apic))
         return false;
     int v = highest(apic->irr);
     return v >= 0 && ((uint32_t)v & 0xF0) > (ppr(apic) & 0xF0);
@@ -96,7 +115,7 @@ int lapic_acknowledge(struct lapic *apic)
     int v = highest(apic->irr);
     if (v < 0 || !sw_enabled(apic) || ((uint32_t)v & 0xF0) <= (ppr(apic) & 0xF0))
         return apic->svr & 0xFF;        // raced away: the spurious vector, as hardware does
-    clear_bit(apic->irr, v);
+    irr_clear(apic, v);
     set_bit(apic->isr, v);
     apic->stats.delivered++;
     return v;

@@ -62,6 +62,7 @@ struct lapic {
     uint8_t   id;
     uint32_t  tpr, ldr, dfr, svr;
     uint32_t  irr[8], isr[8], tmr[8];   /* 256 bits each */
+    unsigned  irr_count;                /* bits set in irr */
     uint32_t  esr, esr_pending;         /* readable ESR, errors since the last ESR write */
     uint32_t  icr_lo, icr_hi;
     uint32_t  lvt[LAPIC_LVT_COUNT];     /* in register order, 0x320..0x370 */

@@ -336,10 +336,11 @@ static int handle_exit(struct vm *vm, struct kvm *k)
     }
 }
 
-/* ---- interrupts from our PIC ---- */
+/* ---- interrupts from our interrupt controllers (PIC, or the APICs) ---- */
 
-/* Hand the PIC's interrupt to KVM when the guest can take it now; if it
- * cannot, ask KVM to exit as soon as it can (the interrupt window). */
+/* Hand the pending interrupt (the local APIC's, or the PIC's through its
+ * LINT0) to KVM when the guest can take it now; if it cannot, ask KVM to
+ * exit as soon as it can (the interrupt window). */
 static void deliver_interrupt(struct vm *vm, struct kvm *k)
 {
     struct kvm_run *run = k->run;
