@@ -9,6 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 export GRADE_TIMEOUT_BASE=${GRADE_TIMEOUT_BASE:-10}
 ROOT=$PWD
+rm -rf "$BUILD"/tests/kvm-hw/handout-lab*       # this run's handouts only
 
 # full_marks LOG: the grade log ends with "Score: T/T".
 full_marks() { grep -qE '^Score: ([0-9]+)/\1$' "$1"; }
@@ -48,7 +49,10 @@ for dir in labs/lab[0-9]*-*/; do
         [ -n "$name" ] || continue
         case "$line" in
         *": FAIL "*) pass "lab $lab: $name fails on handout $lab" ;;
-        *": EXCLUDED "*) skip "lab $lab: $name on handout $lab" "needs hardware-assisted KVM" ;;
+        *": EXCLUDED "*)   # needs hardware-assisted KVM: kvm-hw.sh proves it (handouts.sh)
+            mkdir -p "$BUILD/tests/kvm-hw/handout-lab$lab"
+            cp "$H/build/vmm" "$BUILD/tests/kvm-hw/handout-lab$lab/vmm"
+            echo "note: lab $lab: $name on handout $lab needs hardware-assisted KVM: kvm-hw.sh runs it" ;;
         *) fail "lab $lab: $name fails on handout $lab" "$line" ;;
         esac
     done <"$WORK/stub-$lab"
