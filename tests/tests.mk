@@ -21,10 +21,10 @@ INTEGRATION_TESTS := \
 	tests/integration/sanitizers.sh \
 	tests/integration/fuzz-smoke.sh \
 	tests/integration/kvm.sh \
-	tests/integration/kvm-hw.sh \
 	tests/integration/bench-quick.sh \
 	tests/integration/labs.sh \
 	tests/integration/lab-mutants.sh \
+	tests/integration/kvm-hw.sh \
 	tests/integration/book.sh \
 	tests/integration/slides.sh
 
