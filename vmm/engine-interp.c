@@ -283,9 +283,11 @@ static enum vm_stop interp_run(struct vm *vm)
     for (unsigned batches = 0;; batches++) {
         uint64_t start = vm->cpu.instructions;
         bool debug_stop = false;
+        // `step` masks interrupts and holds virtual time still (chapter 7).
+        bool masked = vm_debug_masks_irqs(vm);
         in->batch_start = start;
         for (int i = 0; i < BATCH; i++) {
-            enum x86_status st = maybe_interrupt(vm, in);
+            enum x86_status st = masked ? X86_STEP_OK : maybe_interrupt(vm, in);
             // The monitor's breakpoints and steps: one flag test when unused.
             if (vm->debug.active && st == X86_STEP_OK && (debug_stop = debug_before(vm)))
                 break;
@@ -304,7 +306,8 @@ static enum vm_stop interp_run(struct vm *vm)
                 break;
             }
         }
-        vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
+        if (!masked)
+            vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
         pit_update(&vm->pit, vm->now_ns);
         if (debug_stop)
             return VM_STOP_DEBUG;

@@ -17,13 +17,14 @@
 
 #include "vmm/console.h"
 
-/* The words argv[from..argc) joined by blanks, as one expression. */
+/* The words argv[from..argc) joined by blanks, as one expression into buf;
+ * NULL after saying so if they do not fit. */
 static char *rest_of_line(int argc, char **argv, int from, char *buf, size_t len)
 {
-    buf[0] = 0;
-    for (int i = from; i < argc; i++)
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i > from ? " " : "", argv[i]);
-    return buf;
+    if (mon_join(argc, argv, from, buf, len))
+        return buf;
+    printf("expression too long: at most %zu characters\n", len - 1);
+    return NULL;
 }
 
 /* A whole decimal or 0x-hex number in s; false if it is not one. */
@@ -164,6 +165,10 @@ static void save_guest_state(struct mon *m)
 
 static int cmd_vmcs(struct mon *m, int argc, char **argv)
 {
+    if (argc > 2) {
+        printf("usage: vmcs [FIELD|ENC|GROUP]: one at a time ('%s' is one too many)\n", argv[2]);
+        return -1;
+    }
     save_guest_state(m);
     if (argc < 2) {
         vmcs_print(&m->vm->vmcs, -1, stdout);
@@ -193,6 +198,7 @@ static int cmd_exits(struct mon *m, int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "reset") == 0) {
         exit_stats_reset(&m->vm->exits);
+        m->vm->exits.engine = m->vm->engine->name;
         printf("exit counts reset\n");
         return 0;
     }
@@ -235,12 +241,23 @@ int mon_break_add(struct vm *vm, uint32_t addr)
     struct vm_debug *d = &vm->debug;
     for (unsigned i = 0; i < d->nbreaks; i++)
         if (d->breaks[i] == addr)
-            return 0;
+            return (int)d->break_ids[i];
     if (d->nbreaks == VM_MAX_BREAKPOINTS)
         return -1;
-    d->breaks[d->nbreaks++] = addr;
+    d->breaks[d->nbreaks] = addr;
+    d->break_ids[d->nbreaks++] = ++d->last_break_id;   // numbers are never reused (as gdb)
     vm_debug_update(vm);
-    return 0;
+    return (int)d->last_break_id;
+}
+
+/* Remove entry i, keeping the others in order: `break` lists them oldest first. */
+static void break_remove_at(struct vm *vm, unsigned i)
+{
+    struct vm_debug *d = &vm->debug;
+    d->nbreaks--;
+    memmove(&d->breaks[i], &d->breaks[i + 1], (d->nbreaks - i) * sizeof(d->breaks[0]));
+    memmove(&d->break_ids[i], &d->break_ids[i + 1], (d->nbreaks - i) * sizeof(d->break_ids[0]));
+    vm_debug_update(vm);
 }
 
 int mon_break_remove(struct vm *vm, uint32_t addr)
@@ -248,15 +265,15 @@ int mon_break_remove(struct vm *vm, uint32_t addr)
     struct vm_debug *d = &vm->debug;
     for (unsigned i = 0; i < d->nbreaks; i++) {
         if (d->breaks[i] == addr) {
-            d->breaks[i] = d->breaks[--d->nbreaks];
-            vm_debug_update(vm);
+            break_remove_at(vm, i);
             return 0;
         }
     }
     return -1;
 }
 
-/* An exit reason by number or by (a unique prefix of) its SDM name. */
+/* An exit reason by number or by (a unique prefix of) its SDM name; -1
+ * after saying what was wrong (unknown, or which names a prefix fits). */
 static int exit_reason_by_name(char *s)
 {
     unsigned long long n;
@@ -264,17 +281,32 @@ static int exit_reason_by_name(char *s)
         s[strlen(s) - 1] = 0;
         s++;
     }
-    if (whole_number(s, VMX_NR_EXIT_REASONS - 1, &n))
-        return strcmp(vmcs_exit_reason_name((unsigned)n), "unknown") ? (int)n : -1;
-    int found = -1;
+    if (whole_number(s, VMX_NR_EXIT_REASONS - 1, &n) &&
+        strcmp(vmcs_exit_reason_name((unsigned)n), "unknown") != 0)
+        return (int)n;
+    int found = -1, nfound = 0;
     for (unsigned r = 0; r < VMX_NR_EXIT_REASONS; r++) {
         const char *name = vmcs_exit_reason_name(r);
         if (strcasecmp(name, s) == 0)
             return (int)r;
-        if (strncasecmp(name, s, strlen(s)) == 0)
-            found = found == -1 ? (int)r : -2;  // -2: more than one
+        if (s[0] && strncasecmp(name, s, strlen(s)) == 0) {
+            found = (int)r;
+            nfound++;
+        }
     }
-    return found < 0 ? -1 : found;
+    if (nfound == 1)
+        return found;
+    if (nfound > 1) {
+        printf("ambiguous exit reason '%s', which of", s);
+        for (unsigned r = 0, k = 0; r < VMX_NR_EXIT_REASONS; r++)
+            if (strncasecmp(vmcs_exit_reason_name(r), s, strlen(s)) == 0)
+                printf("%s \"%s\" (%u)", k++ ? "," : "", vmcs_exit_reason_name(r), r);
+        printf("?\n");
+        return -1;
+    }
+    printf("usage: break exit REASON (a number, or a name such as HLT, \"I/O instruction\", "
+           "\"external interrupt\"; `exits` lists those seen)\n");
+    return -1;
 }
 
 static void list_breakpoints(struct mon *m)
@@ -284,7 +316,7 @@ static void list_breakpoints(struct mon *m)
     if (!d->nbreaks && d->stop_exit < 0)
         printf("no breakpoints\n");
     for (unsigned i = 0; i < d->nbreaks; i++)
-        printf("%u: 0x%08x%s\n", i + 1, d->breaks[i],
+        printf("%u: 0x%08x%s\n", d->break_ids[i], d->breaks[i],
                mon_symbolize(m, d->breaks[i], sym, sizeof(sym)));
     if (d->stop_exit >= 0)
         printf("exit: stop after the next exit %d (%s)\n", d->stop_exit,
@@ -293,34 +325,32 @@ static void list_breakpoints(struct mon *m)
 
 static int cmd_break(struct mon *m, int argc, char **argv)
 {
-    char expr[256], sym[96];
+    char expr[MON_EXPR_MAX], sym[96];
     if (argc == 1) {
         list_breakpoints(m);
         return 0;
     }
     if (strcmp(argv[1], "exit") == 0) {
-        int r = argc > 2 ? exit_reason_by_name(rest_of_line(argc, argv, 2, expr, sizeof(expr))) : -1;
-        if (r < 0) {
-            printf("usage: break exit REASON (a number, or a name such as HLT, \"I/O instruction\", "
-                   "\"external interrupt\"; `exits` lists those seen)\n");
+        expr[0] = 0;
+        if (argc > 2 && !rest_of_line(argc, argv, 2, expr, sizeof(expr)))
             return -1;
-        }
+        int r = exit_reason_by_name(expr);
+        if (r < 0)
+            return -1;
         m->vm->debug.stop_exit = r;
         vm_debug_update(m->vm);
         printf("will stop after the next exit %d (%s)\n", r, vmcs_exit_reason_name((unsigned)r));
         return 0;
     }
     uint32_t addr;
-    if (mon_eval_addr(m, rest_of_line(argc, argv, 1, expr, sizeof(expr)), &addr) < 0)
+    if (!rest_of_line(argc, argv, 1, expr, sizeof(expr)) || mon_eval_addr(m, expr, &addr) < 0)
         return -1;
-    if (mon_break_add(m->vm, addr) < 0) {
+    int id = mon_break_add(m->vm, addr);
+    if (id < 0) {
         printf("all %d breakpoints are in use (delete one)\n", VM_MAX_BREAKPOINTS);
         return -1;
     }
-    for (unsigned i = 0; i < m->vm->debug.nbreaks; i++)
-        if (m->vm->debug.breaks[i] == addr)
-            printf("breakpoint %u at 0x%08x%s\n", i + 1, addr,
-                   mon_symbolize(m, addr, sym, sizeof(sym)));
+    printf("breakpoint %d at 0x%08x%s\n", id, addr, mon_symbolize(m, addr, sym, sizeof(sym)));
     return 0;
 }
 
@@ -335,13 +365,21 @@ static int cmd_delete(struct mon *m, int argc, char **argv)
         printf("deleted every breakpoint\n");
         return 0;
     }
-    if (!whole_number(argv[1], VM_MAX_BREAKPOINTS, &n) || n == 0 || n > d->nbreaks) {
-        printf("no breakpoint '%s' (`break` lists them)\n", argv[1]);
+    if (argc > 2) {
+        printf("usage: delete [N]\n");
         return -1;
     }
-    mon_break_remove(m->vm, d->breaks[n - 1]);
-    printf("deleted breakpoint %llu\n", n);
-    return 0;
+    if (whole_number(argv[1], UINT32_MAX, &n)) {
+        for (unsigned i = 0; i < d->nbreaks; i++) {
+            if (d->break_ids[i] == n) {
+                break_remove_at(m->vm, i);
+                printf("deleted breakpoint %llu\n", n);
+                return 0;
+            }
+        }
+    }
+    printf("no breakpoint '%s' (`break` lists them)\n", argv[1]);
+    return -1;
 }
 
 /* Resume, then say why the guest stopped (or how it ended). */
@@ -378,9 +416,45 @@ static int cmd_cont(struct mon *m, int argc, char **argv)
     return run_and_report(m);
 }
 
+/* set step-irqs on|off: whether `step` lets interrupts and time in. */
+static int cmd_set(struct mon *m, int argc, char **argv)
+{
+    if (argc == 1) {
+        printf("step-irqs %s\n", m->vm->debug.step_irqs ? "on" : "off");
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "step-irqs") != 0 ||
+        (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0)) {
+        printf("usage: set step-irqs on|off (off: `step` masks interrupts and stops the "
+               "clock, as QEMU's gdbstub does)\n");
+        return -1;
+    }
+    m->vm->debug.step_irqs = strcmp(argv[2], "on") == 0;
+    printf("step-irqs %s: `step` %s\n", argv[2],
+           m->vm->debug.step_irqs ? "lets timer ticks and interrupts in"
+                                  : "masks interrupts and holds virtual time still");
+    return 0;
+}
+
 /* ---- engines ---- */
 
 static const struct engine *const engines[] = { &interp_engine, &trap_engine, &kvm_engine };
+
+/* The exit counts so far are the old engine's: after a switch the label
+ * says whose they are ("exits on interp, then trap") until `exits reset`. */
+static void label_exits(struct vm *vm, const char *to)
+{
+    static char label[128];
+    uint64_t ns;
+    if (exit_stats_total(&vm->exits, &ns) == 0) {
+        vm->exits.engine = to;
+        return;
+    }
+    char was[sizeof(label)];
+    snprintf(was, sizeof(was), "%s", vm->exits.engine);
+    snprintf(label, sizeof(label), "%.80s, then %s", was, to);
+    vm->exits.engine = label;
+}
 
 /* Move the guest to another engine at this instruction boundary: the
  * engine-neutral CPU state goes across; memory and devices are the VM's
@@ -405,7 +479,7 @@ static int switch_engine(struct mon *m, const struct engine *to)
         return -1;
     }
     to->set_state(vm, &cpu);
-    vm->exits.engine = to->name;
+    label_exits(vm, to->name);
     return 0;
 }
 
@@ -475,8 +549,8 @@ const struct mon_command mon_commands[] = {
     { "sregs",  "",                   "segment registers and their caches, GDTR, IDTR, CR0-CR4", cmd_sregs },
     { "vmcs",   "[FIELD|ENC|GROUP]",  "the software VMCS, by the SDM's groups, or one field", cmd_vmcs },
     { "exits",  "[reset]",            "exits by reason: count, share, total and mean time", cmd_exits },
-    { "x",      "/Nfmt GVA",          "guest-virtual memory; fmt x d u c s i, size b h w", mon_cmd_x },
-    { "xp",     "/Nfmt GPA",          "guest-physical memory, formats as x", mon_cmd_xp },
+    { "x",      "[/Nfmt] GVA",         "guest-virtual memory; fmt x d u c s i, size b h w", mon_cmd_x },
+    { "xp",     "[/Nfmt] GPA",         "guest-physical memory, formats as x", mon_cmd_xp },
     { "pt",     "GVA",                "the guest's page walk for GVA, and what the engine holds", mon_cmd_pt },
     { "tlb",    "",                   "the engine's translation cache (soft TLB, shadow)", mon_cmd_tlb },
     { "break",  "[ADDR|exit REASON]", "stop before ADDR, or after the next exit of REASON; list", cmd_break },
@@ -484,6 +558,7 @@ const struct mon_command mon_commands[] = {
     { "step",   "[N]",                "run N instructions (default 1)", cmd_step },
     { "cont",   "",                   "let the guest run (Ctrl-A c stops it again)", cmd_cont },
     { "trace",  "exits on|off",       "print every exit to stderr", cmd_trace },
+    { "set",    "[step-irqs on|off]", "settings: may `step` take interrupts (default off)", cmd_set },
     { "stats",  "",                   "the engine's counters", cmd_stats },
     { "engine", "[interp|trap|kvm]",  "show the engine, or move the guest to another", cmd_engine },
     { "quit",   "",                   "leave the VMM (status 0, or the guest's if it ended)", cmd_quit },

@@ -68,8 +68,14 @@ static int read_mem(struct mon *m, bool physical, uint32_t addr, void *buf, size
     if (!physical) {
         if (mon_read_virt(m->vm, addr, buf, len, &bad) == 0)
             return 0;
-        printf("cannot access 0x%08x: the guest's page tables do not map it to RAM "
-               "(pt 0x%08x shows the walk)\n", bad, bad);
+        struct x86_cpu c;
+        mon_get_cpu(m, &c);
+        if (!(c.cr0 & X86_CR0_PG))
+            printf("cannot access 0x%08x: paging is off (GVA = GPA) and it is not guest RAM "
+                   "(RAM is 0x0..0x%llx)\n", bad, (unsigned long long)m->vm->mem.size - 1);
+        else
+            printf("cannot access 0x%08x: the guest's page tables do not map it to RAM "
+                   "(pt 0x%08x shows the walk)\n", bad, bad);
         return -1;
     }
     if (gpa_read(&m->vm->mem, addr, buf, len) == 0)
@@ -111,7 +117,8 @@ void mon_print_insn(struct mon *m, uint32_t eip)
 
 /* ---- x and xp ---- */
 
-static void print_instructions(struct mon *m, bool physical, uint32_t addr, unsigned count)
+/* Each print_ returns the address after the last thing it showed. */
+static uint32_t print_instructions(struct mon *m, bool physical, uint32_t addr, unsigned count)
 {
     char sym[96], hex[3 * X86_MAX_INSN_LEN + 1];
     for (unsigned i = 0; i < count; i++) {
@@ -120,7 +127,7 @@ static void print_instructions(struct mon *m, bool physical, uint32_t addr, unsi
         size_t n = read_some(m, physical, addr, bytes, sizeof(bytes));
         if (n == 0) {
             printf("cannot access 0x%08x\n", addr);
-            return;
+            return addr;
         }
         x86_disassemble(bytes, (unsigned)n, addr, &t);
         unsigned len = t.length ? t.length : 1;
@@ -131,9 +138,10 @@ static void print_instructions(struct mon *m, bool physical, uint32_t addr, unsi
                hex, t.length ? t.text : "(bad)");
         addr += len;
     }
+    return addr;
 }
 
-static void print_strings(struct mon *m, bool physical, uint32_t addr, unsigned count)
+static uint32_t print_strings(struct mon *m, bool physical, uint32_t addr, unsigned count)
 {
     for (unsigned i = 0; i < count; i++) {
         uint8_t buf[256];
@@ -145,6 +153,7 @@ static void print_strings(struct mon *m, bool physical, uint32_t addr, unsigned 
         printf("\"%s\n", len == sizeof(buf) ? "..." : len == n && n < sizeof(buf) ? " (unmapped after)" : "");
         addr += (uint32_t)len + 1;
     }
+    return addr;
 }
 
 static void print_units(uint32_t addr, const uint8_t *buf, const struct mon_xfmt *f)
@@ -174,7 +183,7 @@ static int examine(struct mon *m, int argc, char **argv, bool physical)
 {
     const char *slash = strchr(argv[0], '/');
     struct mon_xfmt f;
-    char err[256], expr[256] = "";
+    char err[256], expr[MON_EXPR_MAX];
     uint32_t addr;
     if (mon_parse_xfmt(slash ? slash + 1 : NULL, &f, err, sizeof(err)) < 0) {
         printf("%s\n", err);
@@ -185,22 +194,26 @@ static int examine(struct mon *m, int argc, char **argv, bool physical)
                physical ? "xp" : "x", physical ? "xp" : "x");
         return -1;
     }
-    for (int i = 1; i < argc; i++)
-        snprintf(expr + strlen(expr), sizeof(expr) - strlen(expr), "%s%s", i > 1 ? " " : "", argv[i]);
+    if (!mon_join(argc, argv, 1, expr, sizeof(expr))) {
+        printf("expression too long: at most %d characters\n", MON_EXPR_MAX - 1);
+        return -1;
+    }
     if (mon_eval_addr(m, expr, &addr) < 0)
         return -1;
+    uint32_t next;                      // where an empty line (gdb's habit) goes on
     if (f.format == 'i') {
-        print_instructions(m, physical, addr, f.count);
-        return 0;
+        next = print_instructions(m, physical, addr, f.count);
+    } else if (f.format == 's') {
+        next = print_strings(m, physical, addr, f.count);
+    } else {
+        uint8_t buf[MON_X_MAX_BYTES];
+        if (read_mem(m, physical, addr, buf, (size_t)f.count * f.size) < 0)
+            return -1;
+        print_units(addr, buf, &f);
+        next = addr + f.count * f.size;
     }
-    if (f.format == 's') {
-        print_strings(m, physical, addr, f.count);
-        return 0;
-    }
-    uint8_t buf[MON_X_MAX_BYTES];
-    if (read_mem(m, physical, addr, buf, (size_t)f.count * f.size) < 0)
-        return -1;
-    print_units(addr, buf, &f);
+    snprintf(m->repeat, sizeof(m->repeat), "%.*s 0x%08x", (int)strcspn(argv[0], " "), argv[0],
+             next);
     return 0;
 }
 
@@ -237,26 +250,31 @@ static void print_entry(const char *what, unsigned index, uint32_t addr, uint32_
 
 int mon_cmd_pt(struct mon *m, int argc, char **argv)
 {
-    char expr[256] = "";
+    char expr[MON_EXPR_MAX];
     uint32_t gva;
     if (argc < 2) {
         printf("usage: pt GVA (e.g. pt $eip, pt 0xc0100000)\n");
         return -1;
     }
-    for (int i = 1; i < argc; i++)
-        snprintf(expr + strlen(expr), sizeof(expr) - strlen(expr), "%s%s", i > 1 ? " " : "", argv[i]);
+    if (!mon_join(argc, argv, 1, expr, sizeof(expr))) {
+        printf("expression too long: at most %d characters\n", MON_EXPR_MAX - 1);
+        return -1;
+    }
     if (mon_eval_addr(m, expr, &gva) < 0)
         return -1;
     struct vm *vm = m->vm;
     struct x86_cpu c;
     struct pw_result w;
     mon_get_cpu(m, &c);
-    int rc = pw_peek(&vm->mem, c.cr0, c.cr3, c.cr4, gva, PW_ACC_READ, &w);
+    // Walk as the guest would read at its current privilege: at CPL 3 a
+    // supervisor-only page faults (error code 0x5), in the kernel it does not.
+    bool user = c.cpl == 3;
+    int rc = pw_peek(&vm->mem, c.cr0, c.cr3, c.cr4, gva, PW_ACC_READ | (user ? PW_ACC_USER : 0), &w);
     if (!(c.cr0 & X86_CR0_PG)) {
         printf("paging is off (CR0.PG = 0): GVA 0x%08x is GPA 0x%08x\n", gva, gva);
     } else {
-        printf("guest walk of 0x%08x from CR3 0x%08x%s:\n", gva, c.cr3,
-               (c.cr4 & X86_CR4_PSE) ? " (CR4.PSE: 4 MiB pages allowed)" : "");
+        printf("guest walk of 0x%08x from CR3 0x%08x, as a %s read%s:\n", gva, c.cr3,
+               user ? "user (CPL 3)" : "supervisor", (c.cr4 & X86_CR4_PSE) ? " (CR4.PSE: 4 MiB pages allowed)" : "");
         if (w.levels >= 1)
             print_entry("PDE", gva >> 22, w.pde_addr, w.pde, true);
         if (w.levels >= 2)

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "vmm/monitor.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -110,7 +111,7 @@ void mon_print_stop(struct mon *m)
     case VM_DEBUG_BREAK:
         for (unsigned i = 0; i < vm->debug.nbreaks; i++)
             if (vm->debug.breaks[i] == cpu.eip)
-                printf("breakpoint %u reached\n", i + 1);
+                printf("breakpoint %u reached\n", vm->debug.break_ids[i]);
         break;
     case VM_DEBUG_EXIT: {
         uint64_t reason = 0, qual = 0;
@@ -154,10 +155,26 @@ static void print_end(struct mon *m)
 
 int mon_execute(struct mon *m, char *line)
 {
-    char *argv[16];
-    int argc = mon_split(line, argv, 16);
+    char *words[MON_MAX_WORDS], **argv = words;
+    char again[sizeof(m->repeat)];
+    snprintf(again, sizeof(again), "%s", line);     // `step N` is repeated as typed
+    int argc = mon_split(line, words, MON_MAX_WORDS);
+    if (argc < 0) {
+        printf("too many words: a command line has at most %d\n", MON_MAX_WORDS);
+        return -1;
+    }
     if (argc == 0)
         return 0;
+    // x /4x ADDR, as gdb takes it: the format may be a word of its own.
+    char joined[64];
+    if (argc > 1 && argv[1][0] == '/' && strlen(argv[0]) + strlen(argv[1]) < sizeof(joined) &&
+        !strchr(argv[0], '/')) {
+        strcpy(joined, argv[0]);        // fits: checked above
+        strcat(joined, argv[1]);
+        argv[1] = joined;
+        argv++;
+        argc--;
+    }
     // x/4x and xp/s: the command's name ends at the '/'.
     char name[32];
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
@@ -171,7 +188,14 @@ int mon_execute(struct mon *m, char *line)
         printf("%s takes no /format (only x and xp do)\n", cmd->name);
         return -1;
     }
+    if (cmd->args[0] == 0 && argc > 1) {        // regs, cont, quit ... take nothing
+        printf("%s takes no arguments ('%s' is one too many)\n", cmd->name, argv[1]);
+        return -1;
+    }
+    m->repeat[0] = 0;                   // x and xp set it; step below
     int rc = cmd->run(m, argc, argv);
+    if (rc == 0 && strcmp(cmd->name, "step") == 0 && strlen(again) < sizeof(again) - 1)
+        snprintf(m->repeat, sizeof(m->repeat), "%s", again);
     if (m->finished && !m->end_told) {
         m->end_told = true;
         print_end(m);
@@ -271,26 +295,74 @@ static void readline_setup(void)
     rl_bind_keyseq("\\C-a\\C-a", rl_beg_of_line);   // Ctrl-A is the escape key now
 }
 
+/* Ctrl-C at the prompt drops the line being typed, as in gdb and bash; it
+ * must not end the VMM (and the guest with it). Readline calls this at a
+ * safe point, after its own clean-up. */
+static void prompt_sigint(int sig)
+{
+    (void)sig;
+    rl_crlf();
+    rl_replace_line("", 0);
+    rl_on_new_line();
+    rl_redisplay();
+}
+
+/* A terminal line from readline, with Ctrl-C dropping the line. */
+static char *read_terminal(const char *prompt)
+{
+    struct sigaction sa = { .sa_handler = prompt_sigint }, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    char *line = readline(prompt);
+    sigaction(SIGINT, &old, NULL);
+    return line;
+}
+
+/* Ctrl-D at the prompt: quit only if the user says so while the guest lives
+ * (gdb asks too). True: leave. */
+static bool confirm_quit(struct mon *m)
+{
+    if (m->finished)
+        return true;
+    printf("\n");
+    for (;;) {
+        char *answer = read_terminal("The guest is still running. Quit the VMM? (y or n) ");
+        if (!answer)
+            return true;                // the terminal is gone
+        char c = answer[strspn(answer, " ")];
+        free(answer);
+        if (c == 'y' || c == 'Y')
+            return true;
+        if (c == 'n' || c == 'N')
+            return false;
+        printf("Please answer y or n.\n");
+    }
+}
+
 /* One command line, or NULL at the end of input. */
 static char *read_command(struct mon *m)
 {
     console_flush();
     fflush(stdout);
     if (!m->script) {
-        char *line = readline(PROMPT);
+        char *line;
+        while (!(line = read_terminal(PROMPT)) && !confirm_quit(m))
+            ;
         if (line && *line)
             add_history(line);
         return line;
     }
-    char buf[1024];
+    char *buf = NULL;
+    size_t cap = 0;
     fputs(PROMPT, stdout);
-    if (!fgets(buf, sizeof(buf), stdin)) {
+    if (getline(&buf, &cap, stdin) < 0) {      // a whole line, however long
+        free(buf);
         fputs("\n", stdout);
         return NULL;
     }
     buf[strcspn(buf, "\r\n")] = 0;
     printf("%s\n", buf);                // echo: the transcript shows what ran
-    return strdup(buf);
+    return buf;
 }
 
 /* The console, until quit, the end of input, or the end of the guest. */
@@ -302,6 +374,16 @@ static void session(struct mon *m)
         char *line = read_command(m);
         if (!line)
             break;
+        if (line[strspn(line, " \t")] == 0 && m->repeat[0]) {
+            // An empty line repeats the last step, or shows the memory
+            // after the last x, as gdb does.
+            free(line);
+            line = strdup(m->repeat);
+            if (!line)
+                break;
+            if (m->script)
+                printf("[repeats: %s]\n", line);
+        }
         mon_execute(m, line);
         free(line);
     }

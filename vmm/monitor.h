@@ -54,6 +54,8 @@ struct mon {
     int                gdb_listen_fd;   /* -1: no --gdb */
     bool               start_paused;
     uint64_t           stopped_at;      /* host ns: pauses do not count for --timeout */
+    char               repeat[96];      /* what an empty line runs: the last step, or
+                                           x going on where the last x ended */
 };
 
 /* One monitor command: the table is data (monitor-cmds.c). Handlers
@@ -70,6 +72,9 @@ extern const unsigned mon_ncommands;
 /* The command called name (or a unique prefix of one); NULL with one
  * line in err (unknown: the closest name; ambiguous: the candidates). */
 const struct mon_command *mon_find_command(const char *name, char *err, size_t errlen);
+
+#define MON_MAX_WORDS 128              /* words in one command line */
+#define MON_EXPR_MAX  1024             /* characters in one address expression */
 
 /* Run one command line; 0, or -1 if it was refused. */
 int mon_execute(struct mon *m, char *line);
@@ -97,7 +102,9 @@ const char *mon_symbolize(struct mon *m, uint32_t addr, char *buf, size_t len);
 int mon_read_virt(struct vm *vm, uint32_t gva, void *buf, size_t len, uint32_t *bad);
 int mon_write_virt(struct vm *vm, uint32_t gva, const void *buf, size_t len, uint32_t *bad);
 
-/* Breakpoints (shared with gdb's Z0/Z1). 0, or -1 (full; or not set). */
+/* Breakpoints (shared with gdb's Z0/Z1). add: the breakpoint's number (an
+ * old one if addr has one already), or -1 if all are in use. remove: 0, or
+ * -1 if none is at addr. */
 int mon_break_add(struct vm *vm, uint32_t addr);
 int mon_break_remove(struct vm *vm, uint32_t addr);
 

@@ -55,7 +55,7 @@ const char options_usage[] =
     "exit statuses of the VMM itself:\n"
     "  120 bad command line        121 guest image cannot be loaded\n"
     "  122 memory or disk setup    123 guest crashed (triple fault, dead halt)\n"
-    "  124 timeout                 125 engine or feature not available\n"
+    "  124 timeout                 125 engine, feature or port unavailable\n"
     "  126 quit by the user\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)

@@ -12,7 +12,11 @@
  *            stays reserved, so nothing of ours is ever placed in it)
  *
  * Every guest page is mapped executable: i386 without PAE has no NX bit, so
- * to the guest every readable page is executable.
+ * to the guest every readable page is executable. The one exception is
+ * ours: the pages that hold a debugger breakpoint lose PROT_EXEC (the
+ * host's NX bit), so that the guest's first instruction fetch from one
+ * faults and the engine single-steps there only (chapter 7, "Breakpoints
+ * without int3").
  */
 #define _GNU_SOURCE
 #include "vmm/trap.h"
@@ -79,7 +83,63 @@ int trap_host_init(int memfd, uint64_t ram_size, char *err, size_t errlen)
 void trap_host_destroy(void)
 {
     munmap((void *)(uintptr_t)min_addr, WINDOW_END - min_addr);
+    trap_host_set_break_pages(NULL, 0);
 }
+
+/* ---- breakpoint pages (chapter 7) ---- */
+
+static struct {
+    uint32_t page;                      /* guest-virtual, 4 KiB-aligned */
+    bool     mapped, writable;          /* as the shadow last installed it */
+} break_pages[TRAP_MAX_BREAK_PAGES];
+static unsigned nbreak_pages;
+static bool break_pages_exec;           /* executable for now: the engine steps there */
+
+static int break_page_index(uint32_t gva)
+{
+    for (unsigned i = 0; i < nbreak_pages; i++)
+        if (break_pages[i].page == (gva & ~0xFFFu))
+            return (int)i;
+    return -1;
+}
+
+bool trap_host_break_page(uint32_t gva)
+{
+    return break_page_index(gva) >= 0;
+}
+
+void trap_host_set_break_pages(const uint32_t *pages, unsigned n)
+{
+    nbreak_pages = n < TRAP_MAX_BREAK_PAGES ? n : TRAP_MAX_BREAK_PAGES;
+    for (unsigned i = 0; i < nbreak_pages; i++)
+        break_pages[i].page = pages[i] & ~0xFFFu, break_pages[i].mapped = false;
+    break_pages_exec = false;
+}
+
+static int prot_of(uint32_t gva_page, bool writable)
+{
+    int i = break_page_index(gva_page);
+    if (i >= 0) {
+        break_pages[i].mapped = true;
+        break_pages[i].writable = writable;
+    }
+    return PROT_READ | (i < 0 || break_pages_exec ? PROT_EXEC : 0) | (writable ? PROT_WRITE : 0);
+}
+
+int trap_host_break_exec(bool exec)
+{
+    if (exec == break_pages_exec)
+        return 0;
+    break_pages_exec = exec;
+    for (unsigned i = 0; i < nbreak_pages; i++)
+        if (break_pages[i].mapped &&
+            mprotect((void *)(uintptr_t)break_pages[i].page, 4096,
+                     prot_of(break_pages[i].page, break_pages[i].writable)) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- the shadow's operations ---- */
 
 static int host_map(void *ctx, uint32_t gva_page, uint32_t gpa_page, bool writable)
 {
@@ -88,7 +148,7 @@ static int host_map(void *ctx, uint32_t gva_page, uint32_t gpa_page, bool writab
         errno = EINVAL;
         return -1;
     }
-    int prot = PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0);
+    int prot = prot_of(gva_page, writable);
     void *p = mmap((void *)(uintptr_t)gva_page, 4096, prot, MAP_FIXED | MAP_SHARED, guest_memfd,
                    gpa_page);
     return p == MAP_FAILED ? -1 : 0;
@@ -97,7 +157,7 @@ static int host_map(void *ctx, uint32_t gva_page, uint32_t gpa_page, bool writab
 static int host_protect(void *ctx, uint32_t gva_page, bool writable)
 {
     (void)ctx;
-    int prot = PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0);
+    int prot = prot_of(gva_page, writable);
     return mprotect((void *)(uintptr_t)gva_page, 4096, prot);
 }
 
@@ -106,12 +166,17 @@ static int host_unmap(void *ctx, uint32_t gva_page)
     (void)ctx;
     if (gva_page < min_addr)
         return 0;
+    int i = break_page_index(gva_page);
+    if (i >= 0)
+        break_pages[i].mapped = false;
     return reserve(gva_page, (uint64_t)gva_page + 4096, false);
 }
 
 static void host_unmap_all(void *ctx)
 {
     (void)ctx;
+    for (unsigned i = 0; i < nbreak_pages; i++)
+        break_pages[i].mapped = false;
     reserve(min_addr, WINDOW_END, false);
 }
 

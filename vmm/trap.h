@@ -61,6 +61,16 @@ extern const struct shadow_host_ops trap_host_ops;
 /* Lowest guest-virtual address the host lets us map (vm.mmap_min_addr). */
 uint32_t trap_host_min_addr(void);
 
+/* Breakpoint pages (chapter 7): the pages listed are mapped without
+ * PROT_EXEC from now on (the caller has the shadow drop them first, so
+ * that they are mapped anew); a fetch from one is a #PF with the I/D bit.
+ * break_exec(true) makes them executable while the engine single-steps
+ * there; 0, or -1 if mprotect failed. */
+#define TRAP_MAX_BREAK_PAGES 16
+void trap_host_set_break_pages(const uint32_t *pages, unsigned n);
+bool trap_host_break_page(uint32_t gva);
+int  trap_host_break_exec(bool exec);
+
 /* ---- trap-seccomp.c ---- */
 /* Refuse (with SIGSYS) every system call made from guest code: i386 system
  * calls, and x86-64 ones whose instruction pointer is below 4 GiB. */

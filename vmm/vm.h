@@ -53,11 +53,16 @@ enum vm_debug_why {
  * debugger pays one flag test per instruction (interp) or entry (trap). */
 struct vm_debug {
     bool     active;                    /* any of the below: vm_debug_update() */
-    uint32_t breaks[VM_MAX_BREAKPOINTS];/* EIPs to stop before */
+    uint32_t breaks[VM_MAX_BREAKPOINTS];/* EIPs to stop before, oldest first */
+    unsigned break_ids[VM_MAX_BREAKPOINTS]; /* their numbers: never reused, never renumbered */
     unsigned nbreaks;
+    unsigned last_break_id;
     uint64_t steps;                     /* instructions still to run; 0: not stepping */
     int      stop_exit;                 /* basic exit reason to stop after; -1: none */
     bool     resuming;                  /* no breakpoint before the first instruction */
+    bool     step_irqs;                 /* `set step-irqs on`: timer ticks and interrupts
+                                           go on during `step` (default off, as QEMU's
+                                           gdbstub: a step runs the next instruction) */
     enum vm_debug_why why;              /* set: the engine must stop */
 };
 
@@ -107,5 +112,14 @@ void vm_debug_retired(struct vm *vm);
 
 /* Recompute debug.active after changing breakpoints, steps or stop_exit. */
 void vm_debug_update(struct vm *vm);
+
+/* True while the user steps with interrupts masked (debug.steps > 0 and not
+ * step_irqs): engines then inject no interrupt and hold virtual time still,
+ * so that `step` runs the next instruction, not the timer's handler. */
+static inline bool vm_debug_masks_irqs(const struct vm *vm)
+{
+    // A halted CPU waits for an interrupt: masking it would never end the step.
+    return vm->debug.active && vm->debug.steps > 0 && !vm->debug.step_irqs && !vm->cpu.halted;
+}
 
 #endif

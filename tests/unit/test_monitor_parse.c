@@ -133,6 +133,11 @@ static void test_xfmt(void **state)
     assert_non_null(strstr(err, "range too large"));
     assert_int_equal(mon_parse_xfmt("99999999999x", &f, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "range too large"));
+    // A count too large for any unit size says so, not a wrapped byte count.
+    assert_int_equal(mon_parse_xfmt("99999999999999999999x", &f, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "a count of 99999999999999999999;"));
+    assert_null(strstr(err, "4000004"));
+    assert_int_equal(mon_parse_xfmt("5000b", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("300i", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("0x", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("4q", &f, err, sizeof(err)), -1);
@@ -149,6 +154,22 @@ static void test_split(void **state)
     assert_string_equal(argv[3], "8");
     char empty[] = "   ";
     assert_int_equal(mon_split(empty, argv, 8), 0);
+    // More words than room: refused whole, never cut short.
+    char many[] = "pt 0x1000 + 1 + 1 + 1 + 1";
+    assert_int_equal(mon_split(many, argv, 8), -1);
+    char exact[] = "a b c d e f g h";
+    assert_int_equal(mon_split(exact, argv, 8), 8);
+}
+
+static void test_join(void **state)
+{
+    (void)state;
+    char *words[] = { "break", "exec", "+", "4" };
+    char buf[16];
+    assert_string_equal(mon_join(4, words, 1, buf, sizeof(buf)), "exec + 4");
+    assert_string_equal(mon_join(1, words, 1, buf, sizeof(buf)), "");
+    char small[8];                      // "exec + 4" needs 9 bytes
+    assert_null(mon_join(4, words, 1, small, sizeof(small)));
 }
 
 static void test_command_lookup(void **state)
@@ -211,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_symbols),
         cmocka_unit_test(test_xfmt),
         cmocka_unit_test(test_split),
+        cmocka_unit_test(test_join),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_closest),
         cmocka_unit_test(test_kernel_symbols),
