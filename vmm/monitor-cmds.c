@@ -402,6 +402,10 @@ static int run_and_report(struct mon *m)
 static int cmd_step(struct mon *m, int argc, char **argv)
 {
     unsigned long long n = 1;
+    if (m->gdb_attached) {
+        printf("gdb has the guest: step with gdb's stepi (cont or Ctrl-A c gives it back)\n");
+        return -1;
+    }
     if (argc > 1 && (!whole_number(argv[1], 1000000000, &n) || n == 0)) {
         printf("usage: step [N]: N a number of instructions, 1 to 1000000000\n");
         return -1;
@@ -413,6 +417,11 @@ static int cmd_step(struct mon *m, int argc, char **argv)
 static int cmd_cont(struct mon *m, int argc, char **argv)
 {
     (void)argc, (void)argv;
+    if (m->gdb_attached) {              // gdb's continue goes on; it hears of the next stop
+        printf("[back to the guest, under gdb]\n");
+        m->leave = true;
+        return 0;
+    }
     return run_and_report(m);
 }
 
@@ -540,6 +549,7 @@ static int cmd_quit(struct mon *m, int argc, char **argv)
 {
     (void)argc, (void)argv;
     m->leave = true;
+    m->quit = true;
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "vmm/monitor.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +71,10 @@ const char *mon_symbolize(struct mon *m, uint32_t addr, char *buf, size_t len)
 
 /* ---- running and stopping the guest ---- */
 
-bool mon_resume(struct mon *m)
+/* One run of the engine until it returns. */
+static bool resume_once(struct mon *m)
 {
     struct vm *vm = m->vm;
-    if (m->finished)
-        return false;
     vm->start_host_ns += exit_stats_now_ns() - m->stopped_at;  // pauses are not run time
     vm->debug.why = VM_DEBUG_NONE;
     vm->debug.resuming = true;          // do not stop at the breakpoint we stand on
@@ -100,6 +100,31 @@ bool mon_resume(struct mon *m)
         return false;
     }
     return true;
+}
+
+bool mon_resume(struct mon *m)
+{
+    if (m->finished)
+        return false;
+    bool listen = m->gdb_listen_fd >= 0 && !m->gdb_attached;
+    for (;;) {
+        if (listen)
+            console_watch_fd(m->gdb_listen_fd);     // a new gdb stops the guest
+        bool stopped = resume_once(m);
+        if (listen)
+            console_watch_fd(-1);
+        struct pollfd p = { .fd = m->gdb_listen_fd, .events = POLLIN };
+        if (!stopped || !listen || m->vm->debug.why != VM_DEBUG_REQUEST || poll(&p, 1, 0) <= 0)
+            return stopped;
+        // gdb attaches again (after a detach): serve it, then run on.
+        int r = gdb_serve(m, m->gdb_listen_fd);
+        if (r != GDB_DETACHED && !m->finished) {
+            m->finished = true;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+        }
+        if (m->finished)
+            return false;
+    }
 }
 
 void mon_print_stop(struct mon *m)
@@ -366,7 +391,7 @@ static char *read_command(struct mon *m)
 }
 
 /* The console, until quit, the end of input, or the end of the guest. */
-static void session(struct mon *m)
+void mon_console(struct mon *m)
 {
     readline_setup();
     m->leave = false;
@@ -392,6 +417,30 @@ static void session(struct mon *m)
 
 /* ---- start-up and the run ---- */
 
+/* The run without gdb attached: straight on until Ctrl-A c, a breakpoint
+ * or the end, then the console (at once with --monitor). */
+static enum vm_stop run_with_console(struct mon *m)
+{
+    if (m->finished)
+        return m->final;
+    if (!m->start_paused) {
+        if (!mon_resume(m))
+            return m->final;            // the usual run: the monitor never came
+        console_restore();
+        printf("\n");
+        mon_print_stop(m);
+    } else {
+        console_restore();
+        struct x86_cpu cpu;
+        mon_get_cpu(m, &cpu);
+        printf("[monitor: the guest is paused before its first instruction; help lists "
+               "the commands]\n");
+        mon_print_insn(m, cpu.eip);
+    }
+    mon_console(m);
+    return m->finished ? m->final : VM_STOP_DEBUG;
+}
+
 int mon_init(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
 {
     struct mon *m = &the_monitor;
@@ -414,29 +463,17 @@ enum vm_stop mon_run(struct vm *vm)
     m->vm = vm;
     m->stopped_at = exit_stats_now_ns();
     if (m->gdb_listen_fd >= 0) {
-        int killed = gdb_serve(m, m->gdb_listen_fd);
+        // gdb first; after a detach the socket stays open for the next one.
+        int r = gdb_serve(m, m->gdb_listen_fd);
+        if (!m->finished && r != GDB_DETACHED) {
+            m->finished = true;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+        }
+    }
+    enum vm_stop result = run_with_console(m);
+    if (m->gdb_listen_fd >= 0)
         close(m->gdb_listen_fd);
-        m->gdb_listen_fd = -1;
-        if (m->finished)
-            return m->final;
-        if (killed)
-            return VM_STOP_DEBUG;
-    }
-    if (!m->start_paused) {
-        if (!mon_resume(m))
-            return m->final;            // the usual run: the monitor never came
-        console_restore();
-        printf("\n");
-        mon_print_stop(m);
-    } else {
-        console_restore();
-        struct x86_cpu cpu;
-        mon_get_cpu(m, &cpu);
-        printf("[monitor: the guest is paused before its first instruction; help lists "
-               "the commands]\n");
-        mon_print_insn(m, cpu.eip);
-    }
-    session(m);
+    m->gdb_listen_fd = -1;
     mon_symbols_free(&m->syms);
-    return m->finished ? m->final : VM_STOP_DEBUG;
+    return result;
 }

@@ -51,7 +51,9 @@ struct mon {
     bool               finished;        /* the guest ended: final says how */
     enum vm_stop       final;
     bool               end_told;        /* the console said how the guest ended */
-    int                gdb_listen_fd;   /* -1: no --gdb */
+    int                gdb_listen_fd;   /* -1: no --gdb; else open for the whole run */
+    bool               gdb_attached;    /* gdb is connected: the monitor is its guest */
+    bool               quit;            /* `quit` was typed (under gdb too) */
     bool               start_paused;
     uint64_t           stopped_at;      /* host ns: pauses do not count for --timeout */
     char               repeat[96];      /* what an empty line runs: the last step, or
@@ -76,11 +78,17 @@ const struct mon_command *mon_find_command(const char *name, char *err, size_t e
 #define MON_MAX_WORDS 128              /* words in one command line */
 #define MON_EXPR_MAX  1024             /* characters in one address expression */
 
+/* The console on the terminal until the user leaves it (quit, cont or
+ * Ctrl-A c under gdb, the end of input). */
+void mon_console(struct mon *m);
+
 /* Run one command line; 0, or -1 if it was refused. */
 int mon_execute(struct mon *m, char *line);
 
 /* Let the guest run until it stops for the debugger (true: vm->debug.why
- * says why) or ends (false: m->finished, m->final). */
+ * says why) or ends (false: m->finished, m->final). With --gdb and no gdb
+ * attached, a gdb that connects meanwhile is served at once (it stops the
+ * guest; after its detach the guest runs on). */
 bool mon_resume(struct mon *m);
 
 /* Print where the guest stopped and why ("breakpoint 1, exec+0 at ..."). */
