@@ -757,6 +757,12 @@ static int trap_init(struct vm *vm)
     // values (chapter 3, "The x86 holes"). The VMM itself issues no cpuid
     // after start-up (the C library asked its questions before main).
     t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
+    // The VT-x controls that would give the exits this engine takes (every
+    // privileged instruction traps: mov from CR3 as well as to it).
+    vmcs_set_controls(&vm->vmcs, PIN_BASED_EXT_INTR_MASK,
+                      CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+                      CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
+                      CPU_BASED_UNCOND_IO_EXITING);
     return 0;
 }
 

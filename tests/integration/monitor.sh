@@ -120,6 +120,24 @@ if [ "$n_ext" = 1 ] && grep -A3 '^(vmm) step 3000000' "$WORK/out" | head -4 | gr
 then pass "step: interrupts masked by default, let in by set step-irqs on"
 else fail "step: interrupts masked by default, let in by set step-irqs on" "$(tr '\n' '|' <"$WORK/out" | tail -c 700)"; fi
 
+# VMCS fields that mean what the SDM says, on the interpreter too. The
+# first CR exit is start_phys's `mov %eax,%cr3` (0f 22 d8: ModRM d8 is
+# reg 3 = CR3, rm 0 = EAX): qualification (table 27-3) CR 3 in bits 3:0,
+# type 0 (mov to CR) in 5:4, GPR 0 in 11:8 = 0x3; length 3. The first I/O
+# exit is uart_init's `out %al,(%dx)` to 0x3f9 (ee): (table 27-5) size-1
+# 0, direction out, not string, not rep, DX form, port 0x3f9 in 31:16 =
+# 0x3f90000; length 1. The controls say which exits the engine takes.
+session interp "run=compute n=10" "break exit 28" cont "x/1i \$eip-3" "vmcs VM_EXIT_INSTRUCTION_LEN" \
+    "break exit 30" cont "vmcs VM_EXIT_INSTRUCTION_LEN" "vmcs CPU_BASED_VM_EXEC_CONTROL" \
+    "vmcs PIN_BASED_VM_EXEC_CONTROL" quit
+expect_line "vmcs: the CR exit is mov to CR3 from EAX" "^0x[0-9a-f]* <start_phys+[0-9]*>:  0f 22 d8 .*mov %eax,%cr3"
+expect_line "vmcs: CR-access qualification 0x3 (SDM table 27-3)" "^stopped after exit 28 (control-register access), qualification 0x3$"
+expect_line "vmcs: CR exit instruction length 3" "VM_EXIT_INSTRUCTION_LEN *440c  00000003$"
+expect_line "vmcs: I/O qualification 0x3f90000 (SDM table 27-5)" "^stopped after exit 30 (I/O instruction), qualification 0x3f90000$"
+expect_line "vmcs: I/O exit instruction length 1" "VM_EXIT_INSTRUCTION_LEN *440c  00000001$"
+expect_line "vmcs: interp's controls: hlt, invlpg, CR3-load, unconditional I/O exiting" "CPU_BASED_VM_EXEC_CONTROL *4002  01008280$"
+expect_line "vmcs: interp's pin-based controls: external-interrupt exiting" "PIN_BASED_VM_EXEC_CONTROL *4000  00000001$"
+
 # A line longer than any buffer is one command, not two.
 printf 'x/1x %02000d\nquit\n' 0 >"$WORK/in"
 run_vmm interp "" "$WORK/in" --monitor
