@@ -246,6 +246,12 @@ static void interp_invlpg(void *ctx, uint32_t lin)
     record_exit(vm, EXIT_REASON_INVLPG, lin, t0);
 }
 
+/* The executor made a data access while watchpoints are set (chapter 7). */
+static void interp_watch(void *ctx, uint32_t lin, unsigned len, bool write)
+{
+    vm_debug_access(ctx, lin, len, write);
+}
+
 static uint64_t interp_rdtsc(void *ctx)
 {
     struct vm *vm = ctx;
@@ -355,6 +361,9 @@ static enum vm_stop interp_run(struct vm *vm)
     uint64_t deadline = vm->config.timeout_s > 0
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
     in->debug_counted = vm->cpu.instructions;
+    // Watchpoints live in the executor's memory path; without any, the
+    // path pays one NULL test.
+    in->env.watch = vm->debug.nwatches ? interp_watch : NULL;
     for (unsigned batches = 0;; batches++) {
         uint64_t start = vm->cpu.instructions;
         bool debug_stop = false;
@@ -369,6 +378,8 @@ static enum vm_stop interp_run(struct vm *vm)
             in->insn_eip = vm->cpu.eip;
             if (st == X86_STEP_OK)
                 st = x86_step(&vm->cpu, &in->env);
+            if (vm->debug.why == VM_DEBUG_WATCH && (debug_stop = true))
+                break;                  // a watchpoint: stop right after the access
             if (vm->debug_exit.requested)
                 return VM_STOP_POWEROFF;
             if (st == X86_STEP_TRIPLE_FAULT) {

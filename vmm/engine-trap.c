@@ -594,7 +594,8 @@ static void debug_entry(struct vm *vm, struct trap_regs *regs)
     t->stepping = vm->debug.active && (vm->debug.steps > 0 || on_break_page) &&
                   !(vm->cpu.eflags & X86_FLAG_TF);
     t->break_fetch = false;
-    trap_host_break_exec(t->stepping);  // executable only while we step
+    // Executable only while we step there (or the guest's own TF does).
+    trap_host_break_exec(t->stepping || on_break_page);
     if (t->stepping)
         regs->eflags |= X86_FLAG_TF;
 }

@@ -318,9 +318,18 @@ static int resume(struct stub *s, const struct gdb_cmd *c, bool step)
             break;
         }
     }
-    char buf[16];
+    char buf[48];
+    const struct vm_debug *d = &m->vm->debug;
+    if (stopped && d->why == VM_DEBUG_WATCH && d->watch_hit >= 0) {
+        // Which watchpoint, by its address: gdb reads old and new itself.
+        const struct vm_watch *w = &d->watches[d->watch_hit];
+        snprintf(buf, sizeof(buf), "T05%s:%x;", w->kind == VM_WATCH_WRITE ? "watch"
+                 : w->kind == VM_WATCH_READ ? "rwatch" : "awatch", w->addr);
+        reply(s, buf);
+        return 0;
+    }
     if (stopped) {
-        reply(s, m->vm->debug.why == VM_DEBUG_REQUEST ? "S02" : "S05");   // SIGINT, SIGTRAP
+        reply(s, d->why == VM_DEBUG_REQUEST ? "S02" : "S05");   // SIGINT, SIGTRAP
         return 0;
     }
     if (m->finished && m->final == VM_STOP_POWEROFF)
@@ -333,8 +342,15 @@ static int resume(struct stub *s, const struct gdb_cmd *c, bool step)
 
 static void breakpoint(struct stub *s, const struct gdb_cmd *c, bool insert)
 {
-    if (c->break_type > 1) {
-        reply(s, "");                   // watchpoints: not supported
+    if (c->break_type > 1) {            // Z2 write, Z3 read, Z4 access watchpoints
+        static const unsigned kinds[] = { [2] = VM_WATCH_WRITE, [3] = VM_WATCH_READ,
+                                          [4] = VM_WATCH_READ | VM_WATCH_WRITE };
+        if (insert)
+            reply(s, mon_watch_add(s->m->vm, c->addr, c->len, kinds[c->break_type]) < 0
+                         ? "E01" : "OK");   // E01: gdb says it cannot insert it
+        else
+            reply(s, mon_watch_remove(s->m->vm, c->addr, c->len, kinds[c->break_type]) < 0
+                         ? "E01" : "OK");
         return;
     }
     if (insert)

@@ -272,6 +272,138 @@ int mon_break_remove(struct vm *vm, uint32_t addr)
     return -1;
 }
 
+/* ---- watchpoints ---- */
+
+bool mon_watch_supported(const struct vm *vm)
+{
+    return vm->engine == &interp_engine;
+}
+
+/* The little-endian value of w's range now; false if it is not mapped. */
+static bool watch_value(struct vm *vm, const struct vm_watch *w, uint64_t *v)
+{
+    uint32_t bad;
+    *v = 0;
+    return mon_read_virt(vm, w->addr, v, w->len, &bad) == 0;
+}
+
+int mon_watch_add(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind)
+{
+    struct vm_debug *d = &vm->debug;
+    if (!mon_watch_supported(vm))
+        return -3;
+    if (len < 1 || len > 8)
+        return -2;
+    for (unsigned i = 0; i < d->nwatches; i++)
+        if (d->watches[i].addr == addr && d->watches[i].len == len && d->watches[i].kind == kind)
+            return (int)d->watches[i].id;
+    if (d->nwatches == VM_MAX_WATCHPOINTS)
+        return -1;
+    struct vm_watch *w = &d->watches[d->nwatches++];
+    *w = (struct vm_watch){ .addr = addr, .len = len, .kind = kind, .id = ++d->last_break_id };
+    w->old_known = watch_value(vm, w, &w->old);
+    vm_debug_update(vm);
+    return (int)w->id;
+}
+
+static void watch_remove_at(struct vm *vm, unsigned i)
+{
+    struct vm_debug *d = &vm->debug;
+    d->nwatches--;
+    memmove(&d->watches[i], &d->watches[i + 1], (d->nwatches - i) * sizeof(d->watches[0]));
+    vm_debug_update(vm);
+}
+
+int mon_watch_remove(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind)
+{
+    struct vm_debug *d = &vm->debug;
+    for (unsigned i = 0; i < d->nwatches; i++) {
+        if (d->watches[i].addr == addr && d->watches[i].len == len && d->watches[i].kind == kind) {
+            watch_remove_at(vm, i);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const char *watch_kind_name(unsigned kind)
+{
+    return kind == VM_WATCH_READ ? "read" : kind == VM_WATCH_WRITE ? "write" : "access";
+}
+
+/* watch ADDR [r|w|rw] [LEN]: LEN only after an explicit kind, so that an
+ * address written with blanks (exec + 4) stays one expression. */
+static int cmd_watch(struct mon *m, int argc, char **argv)
+{
+    char expr[MON_EXPR_MAX];
+    unsigned kind = VM_WATCH_WRITE;
+    unsigned long long len = 4;
+    int last = argc;
+    static const char *const kinds[] = { "r", "w", "rw" };
+    if (argc < 2) {
+        printf("usage: watch ADDR [r|w|rw] [LEN]: stop after an instruction that reads (r), "
+               "writes (w, the default) or touches (rw) LEN bytes (1-8, default 4) at ADDR\n");
+        return -1;
+    }
+    for (int back = 1; back <= 2 && last - back >= 2; back++) {
+        for (unsigned k = 0; k < 3; k++) {
+            if (strcmp(argv[last - back], kinds[k]) != 0)
+                continue;
+            if (back == 2 && (!whole_number(argv[last - 1], 8, &len) || len == 0)) {
+                printf("watch: LEN must be 1 to 8 bytes, not '%s'\n", argv[last - 1]);
+                return -1;
+            }
+            kind = k == 0 ? VM_WATCH_READ : k == 1 ? VM_WATCH_WRITE : VM_WATCH_READ | VM_WATCH_WRITE;
+            last -= back;
+            back = 3;                   // found: stop looking
+            break;
+        }
+    }
+    uint32_t addr;
+    if (!rest_of_line(last, argv, 1, expr, sizeof(expr)) || mon_eval_addr(m, expr, &addr) < 0)
+        return -1;
+    int id = mon_watch_add(m->vm, addr, (uint32_t)len, kind);
+    if (id == -3) {
+        printf("watchpoints need the interp engine, whose executor sees every access "
+               "(`engine interp` moves the guest there)\n");
+        return -1;
+    }
+    if (id < 0) {
+        printf("all %d watchpoints are in use (delete one)\n", VM_MAX_WATCHPOINTS);
+        return -1;
+    }
+    char sym[96];
+    printf("watchpoint %d: %s of %llu byte%s at 0x%08x%s\n", id, watch_kind_name(kind), len,
+           len > 1 ? "s" : "", addr, mon_symbolize(m, addr, sym, sizeof(sym)));
+    return 0;
+}
+
+/* Say which watchpoint stopped the guest, with the old and new value. */
+void mon_print_watch_hit(struct mon *m)
+{
+    struct vm_debug *d = &m->vm->debug;
+    if (d->watch_hit < 0 || (unsigned)d->watch_hit >= d->nwatches)
+        return;
+    struct vm_watch *w = &d->watches[d->watch_hit];
+    uint64_t now;
+    bool known = watch_value(m->vm, w, &now);
+    char sym[96];
+    printf("watchpoint %u: %s of 0x%08x%s by the instruction before (%s at 0x%08x)\n", w->id,
+           watch_kind_name(w->kind), w->addr, mon_symbolize(m, w->addr, sym, sizeof(sym)),
+           d->watch_write ? "a write" : "a read", d->watch_lin);
+    if (!known)
+        printf("  the range is not mapped now\n");
+    else if (!d->watch_write)
+        printf("  value 0x%0*llx\n", (int)w->len * 2, (unsigned long long)now);
+    else if (w->old_known)
+        printf("  old 0x%0*llx  new 0x%0*llx%s\n", (int)w->len * 2, (unsigned long long)w->old,
+               (int)w->len * 2, (unsigned long long)now, w->old == now ? " (unchanged)" : "");
+    else
+        printf("  new 0x%0*llx\n", (int)w->len * 2, (unsigned long long)now);
+    w->old = now;
+    w->old_known = known;
+}
+
 /* An exit reason by number or by (a unique prefix of) its SDM name; -1
  * after saying what was wrong (unknown, or which names a prefix fits). */
 static int exit_reason_by_name(char *s)
@@ -313,11 +445,15 @@ static void list_breakpoints(struct mon *m)
 {
     const struct vm_debug *d = &m->vm->debug;
     char sym[96];
-    if (!d->nbreaks && d->stop_exit < 0)
+    if (!d->nbreaks && d->stop_exit < 0 && !d->nwatches)
         printf("no breakpoints\n");
     for (unsigned i = 0; i < d->nbreaks; i++)
         printf("%u: 0x%08x%s\n", d->break_ids[i], d->breaks[i],
                mon_symbolize(m, d->breaks[i], sym, sizeof(sym)));
+    for (unsigned i = 0; i < d->nwatches; i++)
+        printf("%u: watch %s of %u bytes at 0x%08x%s\n", d->watches[i].id,
+               watch_kind_name(d->watches[i].kind), d->watches[i].len, d->watches[i].addr,
+               mon_symbolize(m, d->watches[i].addr, sym, sizeof(sym)));
     if (d->stop_exit >= 0)
         printf("exit: stop after the next exit %d (%s)\n", d->stop_exit,
                vmcs_exit_reason_name((unsigned)d->stop_exit));
@@ -360,6 +496,7 @@ static int cmd_delete(struct mon *m, int argc, char **argv)
     unsigned long long n;
     if (argc == 1) {
         d->nbreaks = 0;
+        d->nwatches = 0;
         d->stop_exit = -1;
         vm_debug_update(m->vm);
         printf("deleted every breakpoint\n");
@@ -374,6 +511,13 @@ static int cmd_delete(struct mon *m, int argc, char **argv)
             if (d->break_ids[i] == n) {
                 break_remove_at(m->vm, i);
                 printf("deleted breakpoint %llu\n", n);
+                return 0;
+            }
+        }
+        for (unsigned i = 0; i < d->nwatches; i++) {
+            if (d->watches[i].id == n) {
+                watch_remove_at(m->vm, i);
+                printf("deleted watchpoint %llu\n", n);
                 return 0;
             }
         }
@@ -510,6 +654,12 @@ static int cmd_engine(struct mon *m, int argc, char **argv)
             return -1;
         }
         const char *from = m->vm->engine->name;
+        if (m->vm->debug.nwatches && engines[i] != &interp_engine) {
+            printf("deleted %u watchpoint%s: the %s engine cannot watch memory\n",
+                   m->vm->debug.nwatches, m->vm->debug.nwatches > 1 ? "s" : "", engines[i]->name);
+            m->vm->debug.nwatches = 0;
+            vm_debug_update(m->vm);
+        }
         if (switch_engine(m, engines[i]) < 0)
             return -1;
         struct x86_cpu cpu;
@@ -564,7 +714,8 @@ const struct mon_command mon_commands[] = {
     { "pt",     "GVA",                "the guest's page walk for GVA, and what the engine holds", mon_cmd_pt },
     { "tlb",    "",                   "the engine's translation cache (soft TLB, shadow)", mon_cmd_tlb },
     { "break",  "[ADDR|exit REASON]", "stop before ADDR, or after the next exit of REASON; list", cmd_break },
-    { "delete", "[N]",                "delete breakpoint N, or all of them", cmd_delete },
+    { "watch",  "ADDR [r|w|rw] [LEN]", "stop after a write (read, either) of LEN bytes (interp)", cmd_watch },
+    { "delete", "[N]",                "delete breakpoint or watchpoint N, or all of them", cmd_delete },
     { "step",   "[N]",                "run N instructions (default 1)", cmd_step },
     { "cont",   "",                   "let the guest run (Ctrl-A c stops it again)", cmd_cont },
     { "trace",  "exits on|off",       "print every exit to stderr", cmd_trace },

@@ -146,6 +146,9 @@ void mon_print_stop(struct mon *m)
                vmcs_exit_reason_name((unsigned)reason), (unsigned long long)qual);
         break;
     }
+    case VM_DEBUG_WATCH:
+        mon_print_watch_hit(m);
+        break;
     case VM_DEBUG_REQUEST:
         printf("stopped (%llu instructions run by the executor so far)\n",
                (unsigned long long)cpu.instructions);

@@ -94,6 +94,9 @@ bool mon_resume(struct mon *m);
 /* Print where the guest stopped and why ("breakpoint 1, exec+0 at ..."). */
 void mon_print_stop(struct mon *m);
 
+/* After a watchpoint stop: which one, old and new value (monitor-cmds.c). */
+void mon_print_watch_hit(struct mon *m);
+
 /* The vCPU state, through the engine (KVM keeps it in the kernel). */
 void mon_get_cpu(struct mon *m, struct x86_cpu *cpu);
 void mon_set_cpu(struct mon *m, const struct x86_cpu *cpu);
@@ -115,6 +118,14 @@ int mon_write_virt(struct vm *vm, uint32_t gva, const void *buf, size_t len, uin
  * -1 if none is at addr. */
 int mon_break_add(struct vm *vm, uint32_t addr);
 int mon_break_remove(struct vm *vm, uint32_t addr);
+
+/* Watchpoints (the monitor's `watch`, gdb's Z2/Z3/Z4), on the engines
+ * whose executor sees every data access (interp). add: the watchpoint's
+ * number, or -1 (all in use), -2 (len not 1..8), -3 (this engine cannot).
+ * remove: 0, or -1 if none matches. */
+int  mon_watch_add(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind);
+int  mon_watch_remove(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind);
+bool mon_watch_supported(const struct vm *vm);
 
 /* monitor-mem.c */
 /* Print "=> 0xADDR <sym+off>:  insn" for the instruction at eip. */

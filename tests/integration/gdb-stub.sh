@@ -80,6 +80,20 @@ check_gdb interp exec
 if [ $trap_rc -lt 128 ]; then check_gdb trap kmain
 else skip "gdb on trap" "the trap engine dies on this host (a plain run ends by a signal)"; fi
 
+# Hardware watchpoints (Z2, Z3) on interp: gdb shows old and new value.
+if start_vmm interp "run=compute n=100000"; then
+    timeout 60 gdb -batch -nx -ex "target remote :$PORT" -ex 'watch ticks' -ex continue \
+        -ex continue -ex 'delete 1' -ex 'rwatch ticks' -ex continue -ex kill \
+        "$KERNEL" >"$WORK/gdb" 2>&1
+    finish
+    expect_gdb "gdb watch (Z2): a hardware watchpoint" "^Hardware watchpoint 1: ticks"
+    expect_gdb "gdb watch (Z2): old and new value" "^Old value = 1$"
+    expect_gdb "gdb watch (Z2): the new value" "^New value = 2$"
+    expect_gdb "gdb rwatch (Z3): stops on the read" "^Value = [0-9]"
+else
+    fail "gdb watch: the stub listens" "$(cat "$WORK/err")"
+fi
+
 # Reattach: after a detach the port stays open; a second gdb stops the
 # running guest and can kill it.
 if start_vmm interp "run=compute n=300000000"; then

@@ -138,6 +138,21 @@ expect_line "vmcs: I/O exit instruction length 1" "VM_EXIT_INSTRUCTION_LEN *440c
 expect_line "vmcs: interp's controls: hlt, invlpg, CR3-load, unconditional I/O exiting" "CPU_BASED_VM_EXEC_CONTROL *4002  01008280$"
 expect_line "vmcs: interp's pin-based controls: external-interrupt exiting" "PIN_BASED_VM_EXEC_CONTROL *4000  00000001$"
 
+# Watchpoints (interp: the executor's memory path): the timer handler
+# writes `ticks`; the stop says which watchpoint, old and new value. A
+# read watchpoint sees the read. Engines that cannot watch refuse.
+session interp "run=compute n=100000" "watch ticks" "watch ticks r 4" "delete 2" cont cont \
+    "watch ticks r" cont "watch ticks rw 9" break "engine trap" break quit
+expect_line "watch: set" "^watchpoint 1: write of 4 bytes at 0xc[0-9a-f]* <ticks>$"
+expect_line "watch: the write stops the guest" "^watchpoint 1: write of 0xc[0-9a-f]* <ticks> by the instruction before (a write at 0xc"
+expect_line "watch: old and new value" "^  old 0x00000001  new 0x00000002$"
+expect_line "watch: a read watchpoint" "^watchpoint 3: read of 0xc[0-9a-f]* <ticks> by the instruction before (a read at"
+expect_line "watch: a bad LEN" "^watch: LEN must be 1 to 8 bytes, not '9'$"
+expect_line "watch: listed with the breakpoints" "^1: watch write of 4 bytes at 0xc[0-9a-f]* <ticks>$"
+if [ -n "$TRAP_OK" ]; then
+    expect_line "watch: dropped when the engine cannot watch" "^deleted 2 watchpoints: the trap engine cannot watch memory$"
+fi
+
 # A line longer than any buffer is one command, not two.
 printf 'x/1x %02000d\nquit\n' 0 >"$WORK/in"
 run_vmm interp "" "$WORK/in" --monitor
