@@ -713,6 +713,7 @@ const struct mon_command mon_commands[] = {
     { "xp",     "[/Nfmt] GPA",         "guest-physical memory, formats as x", mon_cmd_xp },
     { "pt",     "GVA",                "the guest's page walk for GVA, and what the engine holds", mon_cmd_pt },
     { "tlb",    "",                   "the engine's translation cache (soft TLB, shadow)", mon_cmd_tlb },
+    { "info",   "mem|tlb|registers",  "mapped ranges of CR3 and rights, every page, all regs", mon_cmd_info },
     { "break",  "[ADDR|exit REASON]", "stop before ADDR, or after the next exit of REASON; list", cmd_break },
     { "watch",  "ADDR [r|w|rw] [LEN]", "stop after a write (read, either) of LEN bytes (interp)", cmd_watch },
     { "delete", "[N]",                "delete breakpoint or watchpoint N, or all of them", cmd_delete },

@@ -311,3 +311,130 @@ int mon_cmd_tlb(struct mon *m, int argc, char **argv)
         printf("the %s engine shows no TLB of its own\n", vm->engine->name);
     return 0;
 }
+
+/* ---- info mem and info tlb: the whole address space of CR3 ---- */
+
+/* Call each(gva, gpa, size, flags) for every mapped page of the guest's
+ * tables, in address order: flags are the effective U/S and R/W (both
+ * levels must allow), plus A, D and G of the leaf. 4 MiB pages come whole.
+ * Returns -1 if the page directory is not in RAM. */
+static int walk_space(struct mon *m, const struct x86_cpu *c,
+                      void (*each)(void *arg, uint32_t gva, uint32_t gpa, uint32_t size,
+                                   uint32_t flags),
+                      void *arg)
+{
+    uint32_t pd[1024];
+    if (gpa_read(&m->vm->mem, c->cr3 & PW_FRAME, pd, sizeof(pd)) < 0)
+        return -1;
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pde = pd[i];
+        if (!(pde & PW_P))
+            continue;
+        if ((pde & PW_PS) && (c->cr4 & X86_CR4_PSE)) {
+            each(arg, i << 22, pde & PW_FRAME_4M, 1u << 22, pde & (PW_RW | PW_US | PW_A | PW_D | PW_G));
+            continue;
+        }
+        uint32_t pt[1024];
+        if (gpa_read(&m->vm->mem, pde & PW_FRAME, pt, sizeof(pt)) < 0)
+            continue;                   // a table outside RAM maps nothing we can show
+        for (uint32_t j = 0; j < 1024; j++) {
+            uint32_t pte = pt[j];
+            if (pte & PW_P)
+                each(arg, (i << 22) | (j << 12), pte & PW_FRAME, 4096,
+                     (pte & pde & (PW_RW | PW_US)) | (pte & (PW_A | PW_D | PW_G)));
+        }
+    }
+    return 0;
+}
+
+static const char *rights(uint32_t flags, char *buf)
+{
+    buf[0] = (flags & PW_US) ? 'u' : '-';
+    buf[1] = 'r';
+    buf[2] = (flags & PW_RW) ? 'w' : '-';
+    buf[3] = 0;
+    return buf;
+}
+
+/* info mem: runs of virtually contiguous pages with the same rights. */
+struct mem_run {
+    struct mon *m;
+    bool     open;
+    uint32_t start, end, flags;         /* [start, end), end 0: the top of 4 GiB */
+    unsigned ranges;
+};
+
+static void mem_run_flush(struct mem_run *r)
+{
+    char buf[4];
+    if (!r->open)
+        return;
+    uint64_t end = r->end ? r->end : 0x100000000ull;
+    printf("0x%08x-0x%08llx %10llu KiB  %s\n", r->start, (unsigned long long)end,
+           (unsigned long long)(end - r->start) / 1024, rights(r->flags, buf));
+    r->ranges++;
+    r->open = false;
+}
+
+static void mem_run_add(void *arg, uint32_t gva, uint32_t gpa, uint32_t size, uint32_t flags)
+{
+    (void)gpa;
+    struct mem_run *r = arg;
+    flags &= PW_RW | PW_US;
+    if (r->open && r->end == gva && r->flags == flags) {
+        r->end = gva + size;
+        return;
+    }
+    mem_run_flush(r);
+    *r = (struct mem_run){ .m = r->m, .open = true, .start = gva, .end = gva + size,
+                           .flags = flags, .ranges = r->ranges };
+}
+
+static void tlb_line(void *arg, uint32_t gva, uint32_t gpa, uint32_t size, uint32_t flags)
+{
+    (void)arg;
+    printf("0x%08x: 0x%08x %s %c%c%c%c%c\n", gva, gpa, size == 4096 ? "4K" : "4M",
+           (flags & PW_G) ? 'G' : '-', (flags & PW_D) ? 'D' : '-', (flags & PW_A) ? 'A' : '-',
+           (flags & PW_US) ? 'U' : '-', (flags & PW_RW) ? 'W' : '-');
+}
+
+int mon_cmd_info(struct mon *m, int argc, char **argv)
+{
+    struct x86_cpu c;
+    mon_get_cpu(m, &c);
+    bool mem = argc == 2 && strcmp(argv[1], "mem") == 0;
+    bool tlb = argc == 2 && strcmp(argv[1], "tlb") == 0;
+    if (argc == 2 && strcmp(argv[1], "registers") == 0) {
+        static char regs[] = "regs", sregs[] = "sregs";
+        char *one[] = { regs }, *two[] = { sregs };
+        mon_find_command("regs", NULL, 0)->run(m, 1, one);
+        return mon_find_command("sregs", NULL, 0)->run(m, 1, two);
+    }
+    if (!mem && !tlb) {
+        printf("usage: info mem|tlb|registers: the mapped ranges of CR3 with their rights, "
+               "every mapped page, or all registers\n");
+        return -1;
+    }
+    if (!(c.cr0 & X86_CR0_PG)) {
+        printf("paging is off: every address is its own GPA (RAM 0x0-0x%llx)\n",
+               (unsigned long long)m->vm->mem.size);
+        return 0;
+    }
+    printf("CR3 0x%08x%s; rights u (user), r, w as the guest's tables give them%s\n", c.cr3,
+           (c.cr4 & X86_CR4_PSE) ? ", 4 MiB pages on" : "",
+           (c.cr0 & X86_CR0_WP) ? "" : " (CR0.WP off: the kernel may write anywhere)");
+    struct mem_run run = { .m = m };
+    int rc = mem ? walk_space(m, &c, mem_run_add, &run) : walk_space(m, &c, tlb_line, NULL);
+    if (rc < 0) {
+        printf("the page directory at 0x%08x is not guest RAM\n", c.cr3 & PW_FRAME);
+        return -1;
+    }
+    if (mem) {
+        mem_run_flush(&run);
+        printf("%u range%s mapped", run.ranges, run.ranges == 1 ? "" : "s");
+        if (m->vm->engine->show_tlb)
+            printf(" (what the %s engine holds: tlb; one page: pt ADDR)", m->vm->engine->name);
+        printf("\n");
+    }
+    return 0;
+}

@@ -135,5 +135,6 @@ int mon_cmd_x(struct mon *m, int argc, char **argv);
 int mon_cmd_xp(struct mon *m, int argc, char **argv);
 int mon_cmd_pt(struct mon *m, int argc, char **argv);
 int mon_cmd_tlb(struct mon *m, int argc, char **argv);
+int mon_cmd_info(struct mon *m, int argc, char **argv);
 
 #endif

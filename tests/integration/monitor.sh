@@ -153,6 +153,18 @@ if [ -n "$TRAP_OK" ]; then
     expect_line "watch: dropped when the engine cannot watch" "^deleted 2 watchpoints: the trap engine cannot watch memory$"
 fi
 
+# info mem: every mapped range of the current CR3 with its rights. In a
+# user program: its code read-only for the user, its stack read-write for
+# the user, the kernel's direct map for the kernel only.
+session interp "run=compute n=10" "info mem" "break $ubreak" cont "info mem" "info tlb" \
+    "info registers" quit
+expect_line "info mem: paging off" "^paging is off: every address is its own GPA"
+expect_line "info mem: user code, read-only" "^0x00400000-0x00401000  *4 KiB  ur-$"
+expect_line "info mem: user stack, read-write" "^0x6fff[0-9a-f]*-0x70000000 .*  urw$"
+expect_line "info mem: the kernel's map, supervisor only" "^0xc0000000-0x[0-9a-f]* .*  -rw$"
+expect_line "info tlb: one line per page" "^0x00400000: 0x[0-9a-f]* 4K --AU-$"
+expect_line "info registers: CRs too" "^cr3  0x"
+
 # A line longer than any buffer is one command, not two.
 printf 'x/1x %02000d\nquit\n' 0 >"$WORK/in"
 run_vmm interp "" "$WORK/in" --monitor
