@@ -589,6 +589,43 @@ static int cmd_set(struct mon *m, int argc, char **argv)
     return 0;
 }
 
+/* symbols: the files whose symbols the monitor knows; symbols add FILE
+ * [ADDR]: one more, as gdb's add-symbol-file (ADDR: where its .text is). */
+static int cmd_symbols(struct mon *m, int argc, char **argv)
+{
+    struct mon_symbols *s = &m->syms;
+    if (argc == 1) {
+        if (!s->nfiles)
+            printf("no symbol files (symbols add FILE [ADDR] adds one)\n");
+        for (size_t f = 0; f < s->nfiles; f++) {
+            size_t n = 0;
+            for (size_t i = 0; i < s->n; i++)
+                n += s->v[i].file == s->files[f];
+            printf("%s: %zu symbols%s\n", s->files[f], n, f == 0 ? " (the guest kernel)" : "");
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "add") != 0 || argc < 3) {
+        printf("usage: symbols [add FILE [ADDR]]: list the symbol files, or read one more "
+               "(a user program; ADDR: where its .text is, default as linked)\n");
+        return -1;
+    }
+    char expr[MON_EXPR_MAX], err[512];
+    uint32_t text;
+    if (argc > 3 && (!rest_of_line(argc, argv, 3, expr, sizeof(expr)) ||
+                     mon_eval_addr(m, expr, &text) < 0))
+        return -1;
+    size_t added;
+    if (mon_symbols_add_file(s, argv[2], argc > 3 ? &text : NULL, &added, err, sizeof(err)) < 0) {
+        printf("%s\n", err);
+        return -1;
+    }
+    const char *name = s->files[s->nfiles - 1];
+    printf("read %zu symbols from %s as '%s' (break %s:main; a name of the kernel's wins "
+           "without the prefix)\n", added, argv[2], name, name);
+    return 0;
+}
+
 /* ---- engines ---- */
 
 static const struct engine *const engines[] = { &interp_engine, &trap_engine, &kvm_engine };
@@ -688,7 +725,7 @@ static int cmd_help(struct mon *m, int argc, char **argv)
         return 0;
     }
     for (unsigned i = 0; i < mon_ncommands; i++)
-        printf("  %-6s %-22s %s\n", mon_commands[i].name, mon_commands[i].args,
+        printf("  %-7s %-22s %s\n", mon_commands[i].name, mon_commands[i].args,
                mon_commands[i].help);
     printf("Addresses: 0x1f, 31, $eip, $esp+8, exec, exec+4. Tab completes; "
            "Ctrl-A c goes back to the guest.\n");
@@ -722,6 +759,7 @@ const struct mon_command mon_commands[] = {
     { "trace",  "exits on|off",       "print every exit to stderr", cmd_trace },
     { "set",    "[step-irqs on|off]", "settings: may `step` take interrupts (default off)", cmd_set },
     { "stats",  "",                   "the engine's counters", cmd_stats },
+    { "symbols", "[add FILE [ADDR]]", "symbol files; add a user program's (compute:main)", cmd_symbols },
     { "engine", "[interp|trap|kvm]",  "show the engine, or move the guest to another", cmd_engine },
     { "quit",   "",                   "leave the VMM (status 0, or the guest's if it ended)", cmd_quit },
 };

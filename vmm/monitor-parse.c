@@ -52,9 +52,11 @@ int mon_reg_value(const struct x86_cpu *cpu, const char *name, uint32_t *out)
     return -1;
 }
 
+/* Symbol names; ':' inside one picks a file (compute:main). */
 static bool is_name_char(char c, bool first)
 {
-    return isalpha((unsigned char)c) || c == '_' || c == '.' || (!first && isdigit((unsigned char)c));
+    return isalpha((unsigned char)c) || c == '_' || c == '.' ||
+           (!first && (isdigit((unsigned char)c) || c == ':'));
 }
 
 /* One term at *p (which moves past it) into *v. */

@@ -59,13 +59,17 @@ int mon_eval_addr(struct mon *m, const char *expr, uint32_t *out)
 const char *mon_symbolize(struct mon *m, uint32_t addr, char *buf, size_t len)
 {
     uint32_t off;
-    const char *name = mon_symbol_at(&m->syms, addr, &off);
+    const char *file;
+    const char *name = mon_symbol_at_file(&m->syms, addr, &off, &file);
+    // A symbol of an added file (a user program) says whose it is, in the
+    // form an address expression takes back: <compute:main+4>.
+    bool other = file && m->syms.nfiles > 0 && file != m->syms.files[0];
     if (!name)
         snprintf(buf, len, "%s", "");
     else if (off)
-        snprintf(buf, len, " <%s+%u>", name, off);
+        snprintf(buf, len, " <%s%s%s+%u>", other ? file : "", other ? ":" : "", name, off);
     else
-        snprintf(buf, len, " <%s>", name);
+        snprintf(buf, len, " <%s%s%s>", other ? file : "", other ? ":" : "", name);
     return buf;
 }
 
@@ -283,7 +287,10 @@ static char **complete(const char *text, int start, int end)
     sscanf(rl_line_buffer, "%31s", first);
     if (start == 0)
         word_source = COMMANDS;
-    else if (strcasecmp(first, "vmcs") == 0)
+    else if (strcasecmp(first, "symbols") == 0) {
+        rl_attempted_completion_over = 0;   // symbols add FILE: file names
+        return NULL;
+    } else if (strcasecmp(first, "vmcs") == 0)
         word_source = VMCS;
     else if (strcasecmp(first, "engine") == 0)
         word_source = LIST, word_list = engine_names;

@@ -94,6 +94,19 @@ else
     fail "gdb watch: the stub listens" "$(cat "$WORK/err")"
 fi
 
+# A breakpoint in a user program (gdb's add-symbol-file), reached.
+if start_vmm interp "run=compute n=1000"; then
+    timeout 60 gdb -batch -nx -ex "target remote :$PORT" \
+        -ex "add-symbol-file $BUILD/guest-os/user/compute" -ex 'break main' -ex continue \
+        -ex 'p/x $eip' -ex 'monitor regs' -ex detach "$KERNEL" >"$WORK/gdb" 2>&1
+    finish
+    expect_gdb "gdb: a user-program breakpoint is reached" "^Breakpoint 1, .*main ()"
+    expect_gdb "gdb: at CPL 3 (monitor regs)" "cpl 3$"
+    expect_result "gdb: the program runs on after detach" "$($ORACLE compute 1000)" 0
+else
+    fail "gdb user breakpoint: the stub listens" "$(cat "$WORK/err")"
+fi
+
 # Reattach: after a detach the port stays open; a second gdb stops the
 # running guest and can kill it.
 if start_vmm interp "run=compute n=300000000"; then

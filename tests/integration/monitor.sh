@@ -165,6 +165,18 @@ expect_line "info mem: the kernel's map, supervisor only" "^0xc0000000-0x[0-9a-f
 expect_line "info tlb: one line per page" "^0x00400000: 0x[0-9a-f]* 4K --AU-$"
 expect_line "info registers: CRs too" "^cr3  0x"
 
+# symbols add: a user program's symbols beside the kernel's; a breakpoint
+# by name in it; FILE:name when both have the name (exec).
+session interp "run=compute n=10" "symbols add $BUILD/guest-os/user/compute" symbols \
+    "break main" "break compute:exec" "break exec" "delete 3" cont regs "symbols add /nonexistent" quit
+expect_line "symbols add: read" "^read [0-9]* symbols from .*compute as 'compute'"
+expect_line "symbols: listed" "^compute: [0-9]* symbols$"
+expect_line "symbols: a breakpoint by name in a user program" "^breakpoint 1 at 0x0040[0-9a-f]* <compute:main>$"
+expect_line "symbols: FILE:name picks the program's exec" "^breakpoint 2 at 0x0040[0-9a-f]* <compute:exec>$"
+expect_line "symbols: a plain name is the kernel's" "^breakpoint 3 at 0xc[0-9a-f]* <exec>$"
+expect_line "symbols: the user breakpoint is reached" "^eip 0x0040[0-9a-f]* <compute:main>$"
+expect_line "symbols: a missing file" "^/nonexistent: "
+
 # A line longer than any buffer is one command, not two.
 printf 'x/1x %02000d\nquit\n' 0 >"$WORK/in"
 run_vmm interp "" "$WORK/in" --monitor

@@ -224,6 +224,40 @@ static void test_kernel_symbols(void **state)
     assert_non_null(strstr(err, "not a 32-bit ELF"));
 }
 
+/* symbols add: a user program beside the kernel, FILE:name, and a .text
+ * placed elsewhere moves every symbol by the same distance. */
+static void test_added_symbols(void **state)
+{
+    struct mon_symbols k = { 0 };
+    uint32_t a, b, off;
+    size_t added;
+    const char *file;
+    (void)state;
+    if (mon_symbols_load(&k, "build/guest-os/kernel.elf", err, sizeof(err)) < 0 ||
+        mon_symbols_add_file(&k, "build/guest-os/user/compute", NULL, &added, err,
+                             sizeof(err)) < 0)
+        skip();                         // the guest is built by `make`, not by this test
+    assert_true(added > 0);
+    assert_true(mon_symbol_addr(&k, "compute:main", &a));
+    assert_true(a >= 0x400000 && a < 0x500000);
+    assert_true(mon_symbol_addr(&k, "exec", &b));           // both have exec: the kernel's
+    assert_true(b >= 0xc0000000);
+    assert_true(mon_symbol_addr(&k, "compute:exec", &b));   // unless asked for the program's
+    assert_true(b < 0xc0000000);
+    assert_false(mon_symbol_addr(&k, "nosuch:main", &b));
+    assert_string_equal(mon_symbol_at_file(&k, a, &off, &file), "main");
+    assert_string_equal(file, "compute");
+    uint32_t text = 0x800000;           // .text placed elsewhere: everything moves
+    assert_int_equal(mon_symbols_add_file(&k, "build/guest-os/user/compute", &text, &added, err,
+                                          sizeof(err)), 0);
+    assert_true(k.nfiles == 3);
+    // User programs are linked with .text at 0x400000 (guest-os/user).
+    assert_string_equal(mon_symbol_at_file(&k, a + 0x400000, &off, &file), "main");
+    assert_int_equal(off, 0);
+    mon_symbols_free(&k);
+    assert_int_equal(mon_symbols_add_file(&k, "Makefile", NULL, &added, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_closest),
         cmocka_unit_test(test_kernel_symbols),
+        cmocka_unit_test(test_added_symbols),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
