@@ -139,7 +139,7 @@ static bool hex_number(const char **p, uint32_t *out)
 static bool hex_data(const char *p, struct gdb_cmd *out)
 {
     size_t n = strlen(p);
-    if (n / 2 > sizeof(out->data))
+    if (n / 2 > GDB_MAX_DATA)           // data[] keeps one byte for qRcmd's NUL
         return false;
     int got = gdb_hex_decode(p, n, out->data);
     if (got < 0)

@@ -6,6 +6,7 @@
 #include "vmm/symbols.h"
 
 #include <elf.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,13 @@ static int by_address(const void *a, const void *b)
 /* The whole file in memory; NULL with a message in err. */
 static unsigned char *read_file(const char *path, size_t *size, char *err, size_t errlen)
 {
+    // `symbols add` takes any path, from the console or from gdb: only a
+    // regular file of sane size (a FIFO or a device would block or never end).
+    struct stat st;
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > (64 << 20))) {
+        snprintf(err, errlen, "%s: not a regular file of at most 64 MiB", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     long n = -1;

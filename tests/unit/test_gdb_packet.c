@@ -139,6 +139,18 @@ static void test_commands(void **state)
     assert_int_equal(c.kind, GDB_CMD_MALFORMED);
     gdb_parse("qRcmd,6900", &c);                        // a NUL inside
     assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    static char big[8 + 2 * (GDB_MAX_DATA + 1) + 1];    // qRcmd at and past the limit
+    strcpy(big, "qRcmd,");
+    memset(big + 6, '6', 2 * GDB_MAX_DATA);
+    big[6 + 2 * GDB_MAX_DATA] = 0;
+    gdb_parse(big, &c);
+    assert_int_equal(c.kind, GDB_CMD_RCMD);
+    assert_int_equal(c.ndata, GDB_MAX_DATA);
+    assert_int_equal(c.data[GDB_MAX_DATA], 0);
+    memset(big + 6, '6', 2 * (GDB_MAX_DATA + 1));
+    big[6 + 2 * (GDB_MAX_DATA + 1)] = 0;
+    gdb_parse(big, &c);
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
     gdb_parse("Z2,c0100000,4", &c);                     // a write watchpoint
     assert_int_equal(c.kind, GDB_CMD_INSERT_BREAK);
     assert_int_equal(c.break_type, 2);
