@@ -545,6 +545,7 @@ int gdb_serve(struct mon *m, int listen_fd)
         return GDB_KILLED;
     if (result == GDB_DETACHED) {       // the guest runs on, undebugged
         m->vm->debug.nbreaks = 0;
+        m->vm->debug.nwatches = 0;
         vm_debug_update(m->vm);
         console_printf("vmm: gdb detached; the guest runs on (gdb may attach again)\n");
     }

@@ -407,8 +407,10 @@ void mon_console(struct mon *m)
     m->leave = false;
     while (!m->leave) {
         char *line = read_command(m);
-        if (!line)
+        if (!line) {
+            m->quit = true;             // the end of input (or Ctrl-D, confirmed) quits
             break;
+        }
         if (line[strspn(line, " \t")] == 0 && m->repeat[0]) {
             // An empty line repeats the last step, or shows the memory
             // after the last x, as gdb does.
