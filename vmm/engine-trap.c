@@ -605,8 +605,10 @@ static void debug_entry(struct vm *vm, struct trap_regs *regs)
 static bool break_page_fetch(struct vm *vm)
 {
     struct trap *t = state_of(vm);
-    if (t->exit.trapno != X86_PF || !(t->exit.error_code & 0x10) ||
-        !trap_host_break_page(t->exit.fault_addr))
+    // A protection fault (P) on a fetch (I/D): a not-present fault is the
+    // shadow's business, a fault while the page is executable the guest's.
+    if (t->exit.trapno != X86_PF || (t->exit.error_code & 0x11) != 0x11 ||
+        !trap_host_break_page_noexec(t->exit.fault_addr))
         return false;
     t->break_fetch = true;
     vmcs_exception_exit(vm, X86_PF, true, t->exit.error_code, t->exit.fault_addr,

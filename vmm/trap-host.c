@@ -15,8 +15,8 @@
  * to the guest every readable page is executable. The one exception is
  * ours: the pages that hold a debugger breakpoint lose PROT_EXEC (the
  * host's NX bit), so that the guest's first instruction fetch from one
- * faults and the engine single-steps there only (chapter 7, "Breakpoints
- * without int3").
+ * faults and the engine single-steps there only (chapter 7, "Stopping the
+ * guest").
  */
 #define _GNU_SOURCE
 #include "vmm/trap.h"
@@ -108,6 +108,12 @@ bool trap_host_break_page(uint32_t gva)
     return break_page_index(gva) >= 0;
 }
 
+bool trap_host_break_page_noexec(uint32_t gva)
+{
+    int i = break_page_index(gva);
+    return i >= 0 && break_pages[i].mapped && !break_pages_exec;
+}
+
 void trap_host_set_break_pages(const uint32_t *pages, unsigned n)
 {
     nbreak_pages = n < TRAP_MAX_BREAK_PAGES ? n : TRAP_MAX_BREAK_PAGES;
@@ -118,12 +124,19 @@ void trap_host_set_break_pages(const uint32_t *pages, unsigned n)
 
 static int prot_of(uint32_t gva_page, bool writable)
 {
+    bool exec = break_page_index(gva_page) < 0 || break_pages_exec;
+    return PROT_READ | (exec ? PROT_EXEC : 0) | (writable ? PROT_WRITE : 0);
+}
+
+/* The shadow mapped (or re-protected) gva_page: remember it if it is a
+ * breakpoint page, so that trap_host_break_exec can mprotect it later. */
+static void note_mapped(uint32_t gva_page, bool writable)
+{
     int i = break_page_index(gva_page);
     if (i >= 0) {
         break_pages[i].mapped = true;
         break_pages[i].writable = writable;
     }
-    return PROT_READ | (i < 0 || break_pages_exec ? PROT_EXEC : 0) | (writable ? PROT_WRITE : 0);
 }
 
 int trap_host_break_exec(bool exec)
@@ -151,14 +164,20 @@ static int host_map(void *ctx, uint32_t gva_page, uint32_t gpa_page, bool writab
     int prot = prot_of(gva_page, writable);
     void *p = mmap((void *)(uintptr_t)gva_page, 4096, prot, MAP_FIXED | MAP_SHARED, guest_memfd,
                    gpa_page);
-    return p == MAP_FAILED ? -1 : 0;
+    if (p == MAP_FAILED)
+        return -1;
+    note_mapped(gva_page, writable);
+    return 0;
 }
 
 static int host_protect(void *ctx, uint32_t gva_page, bool writable)
 {
     (void)ctx;
     int prot = prot_of(gva_page, writable);
-    return mprotect((void *)(uintptr_t)gva_page, 4096, prot);
+    if (mprotect((void *)(uintptr_t)gva_page, 4096, prot) < 0)
+        return -1;
+    note_mapped(gva_page, writable);
+    return 0;
 }
 
 static int host_unmap(void *ctx, uint32_t gva_page)

@@ -69,6 +69,9 @@ uint32_t trap_host_min_addr(void);
 #define TRAP_MAX_BREAK_PAGES 16
 void trap_host_set_break_pages(const uint32_t *pages, unsigned n);
 bool trap_host_break_page(uint32_t gva);
+/* A breakpoint page that is mapped and not executable now: a fetch fault
+ * there is ours, not the guest's. */
+bool trap_host_break_page_noexec(uint32_t gva);
 int  trap_host_break_exec(bool exec);
 
 /* ---- trap-seccomp.c ---- */
