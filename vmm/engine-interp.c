@@ -28,6 +28,7 @@
 #include "vmm/console.h"
 #include "vmm/lab.h"
 #include "vmm/vm.h"
+#include "vmm/x86/decode.h"
 #include "vmm/x86/x86.h"
 
 #define NS_PER_INSN 10                  /* a 100 MIPS virtual CPU */
@@ -120,22 +121,91 @@ static uint8_t *interp_translate(void *ctx, uint32_t lin, unsigned acc,
     return host;
 }
 
+/* Decode the instruction that is running (at insn_eip) for an exit's
+ * qualification and length. false if its bytes cannot be read. */
+static bool current_insn(struct vm *vm, struct x86_insn *insn, uint8_t *bytes)
+{
+    struct interp *in = state_of(vm);
+    const struct x86_cpu *c = &vm->cpu;
+    unsigned n = 0;
+    // pw_peek, not the TLB: looking sets no A bit and counts in no model.
+    while (n < X86_MAX_INSN_LEN) {
+        uint32_t lin = c->seg[X86_CS].base + in->insn_eip + n;
+        unsigned chunk = 4096 - (lin & 0xFFF);
+        if (chunk > X86_MAX_INSN_LEN - n)
+            chunk = X86_MAX_INSN_LEN - n;
+        struct pw_result w;
+        const uint8_t *p = pw_peek(&vm->mem, c->cr0, c->cr3, c->cr4, lin, PW_ACC_READ, &w) < 0
+            ? NULL : gpa_ptr(&vm->mem, w.gpa, chunk);
+        if (!p)
+            break;
+        memcpy(bytes + n, p, chunk);
+        n += chunk;
+    }
+    bool d32 = vm->cpu.seg[X86_CS].attr & X86_AR_DB;
+    return n > 0 && x86_decode(bytes, n, d32, insn) > 0;
+}
+
+/* VM_EXIT_INSTRUCTION_LEN is defined for exits an instruction caused
+ * (SDM 27.2.5); for the others (interrupts, triple fault) it stays 0. */
+static unsigned exit_insn_len(struct vm *vm, unsigned reason)
+{
+    struct x86_insn insn;
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    bool by_insn = reason == EXIT_REASON_IO_INSTRUCTION || reason == EXIT_REASON_HLT ||
+                   reason == EXIT_REASON_CR_ACCESS || reason == EXIT_REASON_INVLPG;
+    return by_insn && current_insn(vm, &insn, bytes) ? insn.len : 0;
+}
+
 /* Fill the exit-information fields of the software VMCS and count the exit. */
 static void record_exit(struct vm *vm, unsigned reason, uint64_t qualification, uint64_t t0)
 {
     vmcs_set_exit_info(&vm->vmcs, VM_EXIT_REASON, reason);
     vmcs_set_exit_info(&vm->vmcs, EXIT_QUALIFICATION, qualification);
+    vmcs_set_exit_info(&vm->vmcs, VM_EXIT_INSTRUCTION_LEN, exit_insn_len(vm, reason));
     // As VT-x does: the instruction that caused the exit, not the next one.
     vmcs_set_exit_info(&vm->vmcs, GUEST_RIP, state_of(vm)->insn_eip);
     vm_record_exit(vm, reason, exit_stats_now_ns() - t0);
 }
 
-/* The executor does not tell string or immediate forms apart here: the
- * qualification says size, direction and port, which is what counts. */
-static uint64_t io_qualification(unsigned size, bool in, uint16_t port)
+/* The I/O qualification (SDM table 27-5): size, direction and port from
+ * the access; string, rep and immediate forms from the instruction. */
+static uint64_t io_qualification(struct vm *vm, unsigned size, bool in, uint16_t port)
 {
     struct vmcs_io_qual q = { .size = size, .in = in, .port = port };
+    struct x86_insn insn;
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    if (current_insn(vm, &insn, bytes)) {
+        q.string = insn.op >= 0x6C && insn.op <= 0x6F;
+        q.rep = q.string && insn.rep != 0;
+        q.imm = insn.op >= 0xE4 && insn.op <= 0xE7;
+    }
     return vmcs_io_qual_encode(&q);
+}
+
+/* The CR-access qualification (SDM table 27-3) of the instruction that
+ * wrote a control register: mov to CRn (register, GPR), clts or lmsw. */
+static uint64_t cr_qualification(struct vm *vm)
+{
+    struct x86_insn insn;
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    struct vmcs_cr_qual q = { .type = VMCS_CR_MOV_TO };
+    if (!current_insn(vm, &insn, bytes))
+        return 0;
+    if (insn.op == 0x122 || insn.op == 0x120) {
+        q.cr = insn.reg;
+        q.type = insn.op == 0x122 ? VMCS_CR_MOV_TO : VMCS_CR_MOV_FROM;
+        q.gpr = insn.rm;
+    } else if (insn.op == 0x106) {
+        q.type = VMCS_CR_CLTS;
+    } else if (insn.op == 0x101 && insn.reg == 6) {
+        q.type = VMCS_CR_LMSW;
+        q.lmsw_mem = insn.mem;
+        q.lmsw_data = (uint16_t)vm->cpu.cr0;    // written already: its low word is the source
+    } else {
+        return 0;                       // not an instruction VT-x reports this way
+    }
+    return vmcs_cr_qual_encode(&q);
 }
 
 static uint32_t interp_io_in(void *ctx, uint16_t port, unsigned size)
@@ -145,7 +215,7 @@ static uint32_t interp_io_in(void *ctx, uint16_t port, unsigned size)
     uint32_t value = 0;
     bus_pio(&vm->bus, port, size, false, &value);
     record_exit(vm, EXIT_REASON_IO_INSTRUCTION,
-                io_qualification(size, true, port), t0);
+                io_qualification(vm, size, true, port), t0);
     return value;
 }
 
@@ -155,7 +225,7 @@ static void interp_io_out(void *ctx, uint16_t port, unsigned size, uint32_t valu
     uint64_t t0 = exit_stats_now_ns();
     bus_pio(&vm->bus, port, size, true, &value);
     record_exit(vm, EXIT_REASON_IO_INSTRUCTION,
-                io_qualification(size, false, port), t0);
+                io_qualification(vm, size, false, port), t0);
 }
 
 static void interp_flush_tlb(void *ctx)
@@ -164,7 +234,7 @@ static void interp_flush_tlb(void *ctx)
     uint64_t t0 = exit_stats_now_ns();
     tlb_flush_all(&state_of(vm)->tlb);
     wm_new_paging(&state_of(vm)->model, vm->cpu.cr0, vm->cpu.cr3, vm->cpu.cr4);
-    record_exit(vm, EXIT_REASON_CR_ACCESS, 0, t0);
+    record_exit(vm, EXIT_REASON_CR_ACCESS, cr_qualification(vm), t0);
 }
 
 static void interp_invlpg(void *ctx, uint32_t lin)
@@ -174,6 +244,12 @@ static void interp_invlpg(void *ctx, uint32_t lin)
     tlb_flush_page(&state_of(vm)->tlb, lin);
     wm_invlpg(&state_of(vm)->model, lin);
     record_exit(vm, EXIT_REASON_INVLPG, lin, t0);
+}
+
+/* The executor made a data access while watchpoints are set (chapter 7). */
+static void interp_watch(void *ctx, uint32_t lin, unsigned len, bool write)
+{
+    vm_debug_access(ctx, lin, len, write);
 }
 
 static uint64_t interp_rdtsc(void *ctx)
@@ -210,6 +286,11 @@ static int interp_init(struct vm *vm)
         .rdtsc = interp_rdtsc,
     };
     vm->engine_state = in;
+    // The controls of a VT-x VMM that would take the exits this engine
+    // reports (SDM 24.6): interrupts, hlt, invlpg, CR3 loads, every I/O.
+    vmcs_set_controls(&vm->vmcs, PIN_BASED_EXT_INTR_MASK,
+                      CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+                      CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_UNCOND_IO_EXITING);
     return 0;
 }
 
@@ -280,18 +361,25 @@ static enum vm_stop interp_run(struct vm *vm)
     uint64_t deadline = vm->config.timeout_s > 0
         ? vm->start_host_ns + (uint64_t)(vm->config.timeout_s * 1e9) : UINT64_MAX;
     in->debug_counted = vm->cpu.instructions;
+    // Watchpoints live in the executor's memory path; without any, the
+    // path pays one NULL test.
+    in->env.watch = vm->debug.nwatches ? interp_watch : NULL;
     for (unsigned batches = 0;; batches++) {
         uint64_t start = vm->cpu.instructions;
         bool debug_stop = false;
+        // `step` masks interrupts and holds virtual time still (chapter 7).
+        bool masked = vm_debug_masks_irqs(vm);
         in->batch_start = start;
         for (int i = 0; i < BATCH; i++) {
-            enum x86_status st = maybe_interrupt(vm, in);
+            enum x86_status st = masked ? X86_STEP_OK : maybe_interrupt(vm, in);
             // The monitor's breakpoints and steps: one flag test when unused.
             if (vm->debug.active && st == X86_STEP_OK && (debug_stop = debug_before(vm)))
                 break;
             in->insn_eip = vm->cpu.eip;
             if (st == X86_STEP_OK)
                 st = x86_step(&vm->cpu, &in->env);
+            if (vm->debug.why == VM_DEBUG_WATCH && (debug_stop = true))
+                break;                  // a watchpoint: stop right after the access
             if (vm->debug_exit.requested)
                 return VM_STOP_POWEROFF;
             if (st == X86_STEP_TRIPLE_FAULT) {
@@ -304,7 +392,8 @@ static enum vm_stop interp_run(struct vm *vm)
                 break;
             }
         }
-        vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
+        if (!masked)
+            vm->now_ns += (vm->cpu.instructions - start) * NS_PER_INSN;
         vm_timers_update(vm, vm->now_ns);
         if (debug_stop)
             return VM_STOP_DEBUG;

@@ -139,7 +139,7 @@ static bool hex_number(const char **p, uint32_t *out)
 static bool hex_data(const char *p, struct gdb_cmd *out)
 {
     size_t n = strlen(p);
-    if (n / 2 > sizeof(out->data))
+    if (n / 2 > GDB_MAX_DATA)           // data[] keeps one byte for qRcmd's NUL
         return false;
     int got = gdb_hex_decode(p, n, out->data);
     if (got < 0)
@@ -187,6 +187,27 @@ static bool parse_reg(const char *p, struct gdb_cmd *c, bool write)
     return *p++ == '=' && hex_data(p, c) && c->ndata > 0;
 }
 
+/* qXfer:features:read:ANNEX:OFFSET,LENGTH (the part after "read:"). */
+static bool parse_xfer(const char *p, struct gdb_cmd *c)
+{
+    size_t n = strcspn(p, ":");
+    if (n == 0 || n >= sizeof(c->annex) || p[n] != ':')
+        return false;
+    memcpy(c->annex, p, n);
+    c->annex[n] = 0;
+    p += n + 1;
+    return hex_number(&p, &c->addr) && *p++ == ',' && hex_number(&p, &c->len) && *p == 0;
+}
+
+/* qRcmd,HEX: the command line of gdb's `monitor`, hex-encoded. */
+static bool parse_rcmd(const char *p, struct gdb_cmd *c)
+{
+    if (strlen(p) % 2 || !hex_data(p, c) || memchr(c->data, 0, c->ndata))
+        return false;
+    c->data[c->ndata] = 0;
+    return true;
+}
+
 void gdb_parse(const char *payload, struct gdb_cmd *out)
 {
     memset(out, 0, sizeof(*out));
@@ -207,9 +228,15 @@ void gdb_parse(const char *payload, struct gdb_cmd *out)
     case 'k': out->kind = GDB_CMD_KILL; break;
     case 'D': out->kind = GDB_CMD_DETACH; break;   // "D;pid" too
     case 'q':
-        if (strncmp(payload, "qSupported", 10) == 0 && (payload[10] == 0 || payload[10] == ':'))
+        if (strncmp(payload, "qSupported", 10) == 0 && (payload[10] == 0 || payload[10] == ':')) {
             out->kind = GDB_CMD_QSUPPORTED;
-        else
+        } else if (strncmp(payload, "qXfer:features:read:", 20) == 0) {
+            out->kind = GDB_CMD_XFER_FEATURES;
+            ok = parse_xfer(payload + 20, out);
+        } else if (strncmp(payload, "qRcmd,", 6) == 0) {
+            out->kind = GDB_CMD_RCMD;
+            ok = parse_rcmd(payload + 6, out);
+        } else
             out->kind = GDB_CMD_UNSUPPORTED;
         break;
     default:

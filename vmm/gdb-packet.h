@@ -69,6 +69,8 @@ enum gdb_cmd_kind {
     GDB_CMD_REMOVE_BREAK,               /* z type,addr,kind */
     GDB_CMD_KILL,                       /* k */
     GDB_CMD_DETACH,                     /* D */
+    GDB_CMD_XFER_FEATURES,              /* qXfer:features:read:ANNEX:offset,length */
+    GDB_CMD_RCMD,                       /* qRcmd,HEX: gdb's `monitor LINE` */
 };
 
 struct gdb_cmd {
@@ -78,8 +80,10 @@ struct gdb_cmd {
     uint32_t len;                       /* m, M: bytes; Z, z: the kind field */
     unsigned reg;                       /* p, P */
     unsigned break_type;                /* Z, z: 0 software, 1 hardware, 2-4 watchpoints */
-    uint8_t  data[GDB_MAX_DATA];        /* G, M, P: the decoded bytes */
+    uint8_t  data[GDB_MAX_DATA + 1];    /* G, M, P, qRcmd: the decoded bytes (qRcmd:
+                                           NUL-terminated) */
     size_t   ndata;
+    char     annex[32];                 /* qXfer: the file asked for ("target.xml") */
 };
 
 /* Parse one payload (NUL-terminated, as gdb_frame leaves it). Never fails:

@@ -11,6 +11,13 @@
  * cannot see them and the trap engine needs no int3 of its own. Memory is
  * read through the guest's page tables, as the guest would see it.
  *
+ * gdb learns the registers from target.xml (qXfer:features:read): the
+ * i386 core set, whose x87 registers this FPU-less machine reports as
+ * unavailable, and the control registers cr0, cr2, cr3 and cr4, so that
+ * `p/x $cr3` works. `monitor LINE` (qRcmd) runs a monitor command and
+ * shows its output in gdb. After `detach` the port stays open: the guest
+ * runs on, and a new `target remote` stops it again.
+ *
  * Everything gdb sends is untrusted: gdb-packet.c parses it, and anything
  * malformed gets "E01", never a crash.
  */
@@ -21,7 +28,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,7 +39,60 @@
 #include "vmm/gdb-packet.h"
 #include "vmm/monitor.h"
 
-#define GDB_NREGS 16                    /* eax..edi, eip, eflags, cs ss ds es fs gs */
+#define GDB_NREGS  16                   /* eax..edi, eip, eflags, cs ss ds es fs gs */
+#define GDB_REG_ST0 16                  /* st0..st7 (10 bytes), then 8 x87 control words */
+#define GDB_REG_CR0 32                  /* cr0, cr2, cr3, cr4: our "org.vmm.i386.sys" */
+#define GDB_ALLREGS 36
+
+/* What `set $eflags = ...` may change: not VM (no virtual-8086 mode here). */
+#define EFLAGS_WRITABLE (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | X86_FLAG_SF | \
+                         X86_FLAG_TF | X86_FLAG_IF | X86_FLAG_DF | X86_FLAG_OF | X86_FLAG_IOPL | \
+                         X86_FLAG_NT | X86_FLAG_RF | X86_FLAG_AC | X86_FLAG_ID)
+
+/* What gdb reads with qXfer:features:read:target.xml: gdb's i386 core
+ * feature (it must have the x87 registers) and the control registers. */
+static const char target_xml[] =
+    "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n<architecture>i386</architecture>\n"
+    "<feature name=\"org.gnu.gdb.i386.core\">\n"
+    "<reg name=\"eax\" bitsize=\"32\" type=\"int32\" regnum=\"0\"/>\n"
+    "<reg name=\"ecx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"edx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ebx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"esp\" bitsize=\"32\" type=\"data_ptr\"/>\n"
+    "<reg name=\"ebp\" bitsize=\"32\" type=\"data_ptr\"/>\n"
+    "<reg name=\"esi\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"edi\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\"/>\n"
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "</feature>\n<feature name=\"org.vmm.i386.sys\">\n"
+    "<reg name=\"cr0\" bitsize=\"32\" type=\"int32\" group=\"system\" regnum=\"32\"/>\n"
+    "<reg name=\"cr2\" bitsize=\"32\" type=\"int32\" group=\"system\"/>\n"
+    "<reg name=\"cr3\" bitsize=\"32\" type=\"int32\" group=\"system\"/>\n"
+    "<reg name=\"cr4\" bitsize=\"32\" type=\"int32\" group=\"system\"/>\n"
+    "</feature>\n</target>\n";
 
 struct stub {
     struct mon *m;
@@ -119,18 +181,25 @@ static int next_packet(struct stub *s, char *payload, size_t cap)
 
 /* ---- registers, in gdb's i386 order ---- */
 
-static uint32_t *reg_slot(struct x86_cpu *c, unsigned r)
+/* The value of register r (0..15, or a control register), false for one
+ * this machine does not have (the x87 registers: the guest has no FPU). */
+static bool reg_value(const struct x86_cpu *c, unsigned r, uint32_t *v)
 {
     static const enum x86_sreg segs[6] = { X86_CS, X86_SS, X86_DS, X86_ES, X86_FS, X86_GS };
-    static uint32_t selector;           // selectors are 16-bit in the CPU, 32 for gdb
     if (r < 8)
-        return &c->gpr[r];
-    if (r == 8)
-        return &c->eip;
-    if (r == 9)
-        return &c->eflags;
-    selector = c->seg[segs[r - 10]].selector;
-    return &selector;
+        *v = c->gpr[r];
+    else if (r == 8)
+        *v = c->eip;
+    else if (r == 9)
+        *v = c->eflags;
+    else if (r < GDB_NREGS)
+        *v = c->seg[segs[r - 10]].selector;     // 16-bit in the CPU, 32 for gdb
+    else if (r >= GDB_REG_CR0 && r < GDB_ALLREGS) {
+        const uint32_t crs[4] = { c->cr0, c->cr2, c->cr3, c->cr4 };
+        *v = crs[r - GDB_REG_CR0];
+    } else
+        return false;
+    return true;
 }
 
 static void read_regs(struct stub *s)
@@ -139,24 +208,59 @@ static void read_regs(struct stub *s)
     uint8_t bytes[4 * GDB_NREGS];
     char hex[8 * GDB_NREGS + 1];
     mon_get_cpu(s->m, &c);
-    for (unsigned r = 0; r < GDB_NREGS; r++)
-        memcpy(bytes + 4 * r, reg_slot(&c, r), 4);      // little-endian, as gdb wants
+    for (unsigned r = 0; r < GDB_NREGS; r++) {
+        uint32_t v;
+        reg_value(&c, r, &v);
+        memcpy(bytes + 4 * r, &v, 4);   // little-endian, as gdb wants
+    }
     gdb_hex_encode(bytes, sizeof(bytes), hex);
-    reply(s, hex);
+    reply(s, hex);                      // the rest gdb reads one by one (p)
 }
 
-/* Write registers first..first+n from data. Segment selectors are not
- * written: a selector without its descriptor cache would be a lie. */
+static void read_reg(struct stub *s, unsigned r)
+{
+    struct x86_cpu c;
+    char hex[21];
+    uint32_t v;
+    mon_get_cpu(s->m, &c);
+    if (reg_value(&c, r, &v)) {
+        gdb_hex_encode((const uint8_t *)&v, 4, hex);
+        reply(s, hex);
+    } else if (r >= GDB_REG_ST0 && r < GDB_REG_CR0) {
+        // The guest has no FPU: "x" digits say "unavailable", which gdb
+        // shows as <unavailable> rather than failing `info all-registers`.
+        reply(s, r < GDB_REG_ST0 + 8 ? "xxxxxxxxxxxxxxxxxxxx" : "xxxxxxxx");
+    } else {
+        reply(s, "E01");
+    }
+}
+
+/* Write n registers from first, from data. General registers, EIP and
+ * EFLAGS are written; a segment selector only if unchanged (a selector
+ * without its descriptor cache would be a lie), a control register never
+ * (the engines' translation caches follow the guest's own CR writes).
+ * Anything refused: E01, and nothing is written. */
 static void write_regs(struct stub *s, unsigned first, const uint8_t *data, size_t n)
 {
     struct x86_cpu c;
     mon_get_cpu(s->m, &c);
-    for (unsigned r = first; r < first + n && r < 10; r++)
-        memcpy(reg_slot(&c, r), data + 4 * (r - first), 4);
+    for (unsigned r = first; r < first + n; r++) {
+        uint32_t v, old;
+        memcpy(&v, data + 4 * (r - first), 4);
+        if (r < 8)
+            c.gpr[r] = v;
+        else if (r == 8)
+            c.eip = v;
+        else if (r == 9)
+            c.eflags = (c.eflags & ~EFLAGS_WRITABLE) | (v & EFLAGS_WRITABLE) | X86_FLAG_FIXED;
+        else if (!reg_value(&c, r, &old) || old != v) {
+            reply(s, "E01");
+            return;
+        }
+    }
     mon_set_cpu(s->m, &c);
     reply(s, "OK");
 }
-
 /* ---- memory ---- */
 
 static void read_mem(struct stub *s, const struct gdb_cmd *c)
@@ -180,7 +284,15 @@ static void write_mem(struct stub *s, const struct gdb_cmd *c)
 
 /* ---- running ---- */
 
-/* Resume until the guest stops; tell gdb why. Returns 1 if it ended. */
+static bool readable(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Resume until the guest stops; tell gdb why. Returns 1 if it ended (or
+ * the user quit from the monitor). Ctrl-A c on the terminal while gdb
+ * waits opens the monitor: gdb gets the stop only when the guest does. */
 static int resume(struct stub *s, const struct gdb_cmd *c, bool step)
 {
     struct mon *m = s->m;
@@ -190,16 +302,37 @@ static int resume(struct stub *s, const struct gdb_cmd *c, bool step)
         cpu.eip = c->addr;
         mon_set_cpu(m, &cpu);
     }
-    m->vm->debug.steps = step ? 1 : 0;
-    console_watch_fd(s->fd);            // gdb's Ctrl-C arrives on the socket
-    bool stopped = mon_resume(m);
-    console_watch_fd(-1);
-    char buf[16];
-    if (stopped) {
-        reply(s, m->vm->debug.why == VM_DEBUG_REQUEST ? "S02" : "S05");   // SIGINT, SIGTRAP
+    bool stopped;
+    for (;;) {
+        m->vm->debug.steps = step ? 1 : 0;
+        console_watch_fd(s->fd);        // gdb's Ctrl-C arrives on the socket
+        stopped = mon_resume(m);
+        console_watch_fd(-1);
+        if (!stopped || m->vm->debug.why != VM_DEBUG_REQUEST || readable(s->fd))
+            break;
+        console_printf("\n[the monitor, while gdb waits: cont or Ctrl-A c gives the guest "
+                       "back to gdb]\n");
+        mon_console(m);
+        if (m->quit || m->finished) {
+            stopped = false;
+            break;
+        }
+    }
+    char buf[48];
+    const struct vm_debug *d = &m->vm->debug;
+    if (stopped && d->why == VM_DEBUG_WATCH && d->watch_hit >= 0) {
+        // Which watchpoint, by its address: gdb reads old and new itself.
+        const struct vm_watch *w = &d->watches[d->watch_hit];
+        snprintf(buf, sizeof(buf), "T05%s:%x;", w->kind == VM_WATCH_WRITE ? "watch"
+                 : w->kind == VM_WATCH_READ ? "rwatch" : "awatch", w->addr);
+        reply(s, buf);
         return 0;
     }
-    if (m->final == VM_STOP_POWEROFF)
+    if (stopped) {
+        reply(s, d->why == VM_DEBUG_REQUEST ? "S02" : "S05");   // SIGINT, SIGTRAP
+        return 0;
+    }
+    if (m->finished && m->final == VM_STOP_POWEROFF)
         snprintf(buf, sizeof(buf), "W%02x", m->vm->debug_exit.code & 0xFF);
     else
         snprintf(buf, sizeof(buf), "X%02x", 9);  // "killed": it crashed or was stopped
@@ -209,8 +342,15 @@ static int resume(struct stub *s, const struct gdb_cmd *c, bool step)
 
 static void breakpoint(struct stub *s, const struct gdb_cmd *c, bool insert)
 {
-    if (c->break_type > 1) {
-        reply(s, "");                   // watchpoints: not supported
+    if (c->break_type > 1) {            // Z2 write, Z3 read, Z4 access watchpoints
+        static const unsigned kinds[] = { [2] = VM_WATCH_WRITE, [3] = VM_WATCH_READ,
+                                          [4] = VM_WATCH_READ | VM_WATCH_WRITE };
+        if (insert)
+            reply(s, mon_watch_add(s->m->vm, c->addr, c->len, kinds[c->break_type]) < 0
+                         ? "E01" : "OK");   // E01: gdb says it cannot insert it
+        else
+            reply(s, mon_watch_remove(s->m->vm, c->addr, c->len, kinds[c->break_type]) < 0
+                         ? "E01" : "OK");
         return;
     }
     if (insert)
@@ -221,32 +361,100 @@ static void breakpoint(struct stub *s, const struct gdb_cmd *c, bool insert)
     }
 }
 
-/* One command. Returns -1 to go on, 0 detached, 1 killed or ended. */
-static int dispatch(struct stub *s, const struct gdb_cmd *c)
+/* qXfer:features:read: a window of target.xml, "m" (more) or "l" (last). */
+static void xfer_features(struct stub *s, const struct gdb_cmd *c)
 {
-    char buf[32];
+    static char out[GDB_MAX_PAYLOAD + 2];
+    size_t size = sizeof(target_xml) - 1;
+    if (strcmp(c->annex, "target.xml") != 0) {
+        reply(s, "E00");
+        return;
+    }
+    size_t off = c->addr < size ? c->addr : size;
+    size_t n = size - off;
+    if (n > c->len)
+        n = c->len;
+    if (n > GDB_MAX_PAYLOAD - 1)
+        n = GDB_MAX_PAYLOAD - 1;
+    out[0] = off + n < size ? 'm' : 'l';
+    memcpy(out + 1, target_xml + off, n);
+    out[n + 1] = 0;
+    reply(s, out);
+}
+
+/* Send text as gdb console output ("O" packets, hex). */
+static void console_output_to_gdb(struct stub *s, const char *text, size_t len)
+{
+    static char buf[GDB_MAX_PAYLOAD + 1];
+    const size_t chunk = (GDB_MAX_PAYLOAD - 1) / 2;
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        buf[0] = 'O';
+        gdb_hex_encode((const uint8_t *)text + off, n, buf + 1);
+        reply(s, buf);
+    }
+}
+
+/* gdb's `monitor LINE`: the monitor command, its output shown in gdb.
+ * Running the guest belongs to gdb (continue, stepi), so cont, step and
+ * quit are refused. */
+static void remote_command(struct stub *s, struct gdb_cmd *c)
+{
+    char *line = (char *)c->data, name[32], err[256];
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + strspn(line, " "), " /"),
+             line + strspn(line, " "));
+    const struct mon_command *cmd = name[0] ? mon_find_command(name, err, sizeof(err)) : NULL;
+    if (cmd && (strcmp(cmd->name, "cont") == 0 || strcmp(cmd->name, "step") == 0 ||
+                strcmp(cmd->name, "quit") == 0)) {
+        snprintf(err, sizeof(err), "monitor %s: gdb runs the guest here (continue, stepi, "
+                 "kill)\n", cmd->name);
+        console_output_to_gdb(s, err, strlen(err));
+        reply(s, "OK");
+        return;
+    }
+    // The monitor prints to stdout: catch that in a file for the length
+    // of one command.
+    fflush(stdout);
+    FILE *tmp = tmpfile();
+    int saved = dup(STDOUT_FILENO);
+    if (!tmp || saved < 0 || dup2(fileno(tmp), STDOUT_FILENO) < 0) {
+        if (tmp)
+            fclose(tmp);
+        if (saved >= 0)
+            close(saved);
+        reply(s, "E01");
+        return;
+    }
+    bool was_script = s->m->script;
+    s->m->script = true;                // no interactive extras
+    mon_execute(s->m, line);
+    s->m->script = was_script;
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    static char text[64 * 1024];
+    rewind(tmp);
+    size_t n = fread(text, 1, sizeof(text), tmp);
+    fclose(tmp);
+    console_output_to_gdb(s, text, n);
+    reply(s, "OK");
+}
+
+/* One command. Returns -1 to go on, 0 detached, 1 killed or ended. */
+static int dispatch(struct stub *s, struct gdb_cmd *c)
+{
+    char buf[64];
     switch (c->kind) {
     case GDB_CMD_QSUPPORTED:
-        snprintf(buf, sizeof(buf), "PacketSize=%x", GDB_MAX_PAYLOAD);
+        snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+", GDB_MAX_PAYLOAD);
         reply(s, buf);
         break;
     case GDB_CMD_HALT_REASON:   reply(s, "S05"); break;
     case GDB_CMD_READ_REGS:     read_regs(s); break;
     case GDB_CMD_WRITE_REGS:    write_regs(s, 0, c->data, c->ndata / 4); break;
-    case GDB_CMD_READ_REG: {
-        struct x86_cpu cpu;
-        char hex[9];
-        if (c->reg >= GDB_NREGS) {
-            reply(s, "E01");
-            break;
-        }
-        mon_get_cpu(s->m, &cpu);
-        gdb_hex_encode((const uint8_t *)reg_slot(&cpu, c->reg), 4, hex);
-        reply(s, hex);
-        break;
-    }
+    case GDB_CMD_READ_REG:      read_reg(s, c->reg); break;
     case GDB_CMD_WRITE_REG:
-        if (c->reg >= GDB_NREGS || c->ndata != 4)
+        if (c->reg >= GDB_ALLREGS || c->ndata != 4)
             reply(s, "E01");
         else
             write_regs(s, c->reg, c->data, 1);
@@ -257,12 +465,49 @@ static int dispatch(struct stub *s, const struct gdb_cmd *c)
     case GDB_CMD_STEP:          return resume(s, c, true) ? 1 : -1;
     case GDB_CMD_INSERT_BREAK:  breakpoint(s, c, true); break;
     case GDB_CMD_REMOVE_BREAK:  breakpoint(s, c, false); break;
+    case GDB_CMD_XFER_FEATURES: xfer_features(s, c); break;
+    case GDB_CMD_RCMD:          remote_command(s, c); break;
     case GDB_CMD_KILL:          return 1;
     case GDB_CMD_DETACH:        reply(s, "OK"); return 0;
     case GDB_CMD_MALFORMED:     reply(s, "E01"); break;
     case GDB_CMD_UNSUPPORTED:   reply(s, ""); break;
     }
     return -1;
+}
+
+/* Wait for gdb to connect. On a terminal (raw mode) Ctrl-C, Ctrl-D and
+ * Ctrl-A x give up waiting. Returns the connection, or -1 (quit). */
+static int wait_for_gdb(int listen_fd)
+{
+    bool tty = isatty(STDIN_FILENO);
+    bool escape = false;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = listen_fd, .events = POLLIN },
+                               { .fd = STDIN_FILENO, .events = POLLIN } };
+        if (poll(p, tty ? 2 : 1, -1) < 0 && errno != EINTR)
+            return -1;
+        if (p[0].revents & POLLIN) {
+            int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                return fd;
+            if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+                return -1;
+            continue;
+        }
+        if (!tty || !(p[1].revents & (POLLIN | POLLHUP)))
+            continue;
+        char key[64];
+        ssize_t n = read(STDIN_FILENO, key, sizeof(key));
+        if (n <= 0)
+            return -1;                  // the terminal is gone
+        for (ssize_t i = 0; i < n; i++) {
+            if (key[i] == 0x03 || key[i] == 0x04 || (escape && (key[i] == 'x' || key[i] == 'X')))
+                return -1;
+            escape = key[i] == 0x01;
+        }
+        if (!escape)
+            console_printf("[waiting for gdb; Ctrl-C, Ctrl-D or Ctrl-A x quits]\n");
+    }
 }
 
 int gdb_serve(struct mon *m, int listen_fd)
@@ -274,34 +519,35 @@ int gdb_serve(struct mon *m, int listen_fd)
     struct sockaddr_in a;
     socklen_t alen = sizeof(a);
     getsockname(listen_fd, (struct sockaddr *)&a, &alen);
-    fprintf(stderr, "vmm: waiting for gdb on 127.0.0.1:%d (in gdb: target remote :%d)\n",
-            ntohs(a.sin_port), ntohs(a.sin_port));
-    int fd;
-    while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 && errno == EINTR)
-        ;
-    if (fd < 0) {
-        fprintf(stderr, "vmm: --gdb: accept: %s; running without gdb\n", strerror(errno));
-        return 0;
-    }
+    console_printf("vmm: waiting for gdb on 127.0.0.1:%d (in gdb: target remote :%d)\n",
+                   ntohs(a.sin_port), ntohs(a.sin_port));
+    int fd = wait_for_gdb(listen_fd);
+    if (fd < 0)
+        return GDB_QUIT;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));   // one small packet at a time
     *s = (struct stub){ .m = m, .fd = fd };
-    fprintf(stderr, "vmm: gdb connected\n");
+    console_printf("vmm: gdb connected\n");
+    m->gdb_attached = true;
     int result;
     for (;;) {
         if (next_packet(s, payload, sizeof(payload)) < 0) {
-            result = 0;                 // gdb hung up: as a detach
+            result = GDB_DETACHED;      // gdb hung up: as a detach
             break;
         }
         gdb_parse(payload, &cmd);
         if ((result = dispatch(s, &cmd)) >= 0)
             break;
     }
+    m->gdb_attached = false;
     close(fd);
-    if (result == 0) {                  // detached: the guest runs on, undebugged
+    if (m->quit)                        // `quit` in the monitor under gdb: as a kill
+        return GDB_KILLED;
+    if (result == GDB_DETACHED) {       // the guest runs on, undebugged
         m->vm->debug.nbreaks = 0;
+        m->vm->debug.nwatches = 0;
         vm_debug_update(m->vm);
-        fprintf(stderr, "vmm: gdb detached; the guest runs on\n");
+        console_printf("vmm: gdb detached; the guest runs on (gdb may attach again)\n");
     }
     return result;
 }

@@ -13,9 +13,13 @@ struct mon;
  * socket, or -1 with one line in err. */
 int gdb_listen(int port, char *err, size_t errlen);
 
-/* Wait for gdb on the listening socket, then obey it. Returns 0 when gdb
- * detached (the guest runs on without it), 1 when it killed the guest or
- * the guest ended (m->finished says which). */
+/* What gdb_serve ended with. */
+enum { GDB_DETACHED = 0, GDB_KILLED = 1, GDB_QUIT = 2 };
+
+/* Wait for gdb on the listening socket, then obey it. Returns GDB_DETACHED
+ * (the guest runs on without it; the socket still listens), GDB_KILLED
+ * (gdb killed the guest, or it ended: m->finished says which) or GDB_QUIT
+ * (the user quit while waiting, or from the monitor under gdb). */
 int gdb_serve(struct mon *m, int listen_fd);
 
 #endif

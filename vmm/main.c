@@ -169,10 +169,10 @@ int main(int argc, char **argv)
         .gdb_port = opt.gdb_port,
         .symbols_path = guest,
     };
-    if (mon_init(&vm, &mon, err, sizeof(err)) < 0) {
+    if (mon_init(&vm, &mon, err, sizeof(err)) < 0) {      // the --gdb port is taken
         fprintf(stderr, "vmm: %s\n", err);
         vm_destroy(&vm);
-        return VMM_EXIT_SETUP;
+        return VMM_EXIT_UNAVAILABLE;
     }
     console_init();
     enum vm_stop stop = mon_run(&vm);

@@ -17,13 +17,14 @@
 
 #include "vmm/console.h"
 
-/* The words argv[from..argc) joined by blanks, as one expression. */
+/* The words argv[from..argc) joined by blanks, as one expression into buf;
+ * NULL after saying so if they do not fit. */
 static char *rest_of_line(int argc, char **argv, int from, char *buf, size_t len)
 {
-    buf[0] = 0;
-    for (int i = from; i < argc; i++)
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i > from ? " " : "", argv[i]);
-    return buf;
+    if (mon_join(argc, argv, from, buf, len))
+        return buf;
+    printf("expression too long: at most %zu characters\n", len - 1);
+    return NULL;
 }
 
 /* A whole decimal or 0x-hex number in s; false if it is not one. */
@@ -164,6 +165,10 @@ static void save_guest_state(struct mon *m)
 
 static int cmd_vmcs(struct mon *m, int argc, char **argv)
 {
+    if (argc > 2) {
+        printf("usage: vmcs [FIELD|ENC|GROUP]: one at a time ('%s' is one too many)\n", argv[2]);
+        return -1;
+    }
     save_guest_state(m);
     if (argc < 2) {
         vmcs_print(&m->vm->vmcs, -1, stdout);
@@ -193,6 +198,7 @@ static int cmd_exits(struct mon *m, int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "reset") == 0) {
         exit_stats_reset(&m->vm->exits);
+        m->vm->exits.engine = m->vm->engine->name;
         printf("exit counts reset\n");
         return 0;
     }
@@ -235,12 +241,23 @@ int mon_break_add(struct vm *vm, uint32_t addr)
     struct vm_debug *d = &vm->debug;
     for (unsigned i = 0; i < d->nbreaks; i++)
         if (d->breaks[i] == addr)
-            return 0;
+            return (int)d->break_ids[i];
     if (d->nbreaks == VM_MAX_BREAKPOINTS)
         return -1;
-    d->breaks[d->nbreaks++] = addr;
+    d->breaks[d->nbreaks] = addr;
+    d->break_ids[d->nbreaks++] = ++d->last_break_id;   // numbers are never reused (as gdb)
     vm_debug_update(vm);
-    return 0;
+    return (int)d->last_break_id;
+}
+
+/* Remove entry i, keeping the others in order: `break` lists them oldest first. */
+static void break_remove_at(struct vm *vm, unsigned i)
+{
+    struct vm_debug *d = &vm->debug;
+    d->nbreaks--;
+    memmove(&d->breaks[i], &d->breaks[i + 1], (d->nbreaks - i) * sizeof(d->breaks[0]));
+    memmove(&d->break_ids[i], &d->break_ids[i + 1], (d->nbreaks - i) * sizeof(d->break_ids[0]));
+    vm_debug_update(vm);
 }
 
 int mon_break_remove(struct vm *vm, uint32_t addr)
@@ -248,15 +265,147 @@ int mon_break_remove(struct vm *vm, uint32_t addr)
     struct vm_debug *d = &vm->debug;
     for (unsigned i = 0; i < d->nbreaks; i++) {
         if (d->breaks[i] == addr) {
-            d->breaks[i] = d->breaks[--d->nbreaks];
-            vm_debug_update(vm);
+            break_remove_at(vm, i);
             return 0;
         }
     }
     return -1;
 }
 
-/* An exit reason by number or by (a unique prefix of) its SDM name. */
+/* ---- watchpoints ---- */
+
+bool mon_watch_supported(const struct vm *vm)
+{
+    return vm->engine == &interp_engine;
+}
+
+/* The little-endian value of w's range now; false if it is not mapped. */
+static bool watch_value(struct vm *vm, const struct vm_watch *w, uint64_t *v)
+{
+    uint32_t bad;
+    *v = 0;
+    return mon_read_virt(vm, w->addr, v, w->len, &bad) == 0;
+}
+
+int mon_watch_add(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind)
+{
+    struct vm_debug *d = &vm->debug;
+    if (!mon_watch_supported(vm))
+        return -3;
+    if (len < 1 || len > 8)
+        return -2;
+    for (unsigned i = 0; i < d->nwatches; i++)
+        if (d->watches[i].addr == addr && d->watches[i].len == len && d->watches[i].kind == kind)
+            return (int)d->watches[i].id;
+    if (d->nwatches == VM_MAX_WATCHPOINTS)
+        return -1;
+    struct vm_watch *w = &d->watches[d->nwatches++];
+    *w = (struct vm_watch){ .addr = addr, .len = len, .kind = kind, .id = ++d->last_break_id };
+    w->old_known = watch_value(vm, w, &w->old);
+    vm_debug_update(vm);
+    return (int)w->id;
+}
+
+static void watch_remove_at(struct vm *vm, unsigned i)
+{
+    struct vm_debug *d = &vm->debug;
+    d->nwatches--;
+    memmove(&d->watches[i], &d->watches[i + 1], (d->nwatches - i) * sizeof(d->watches[0]));
+    vm_debug_update(vm);
+}
+
+int mon_watch_remove(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind)
+{
+    struct vm_debug *d = &vm->debug;
+    for (unsigned i = 0; i < d->nwatches; i++) {
+        if (d->watches[i].addr == addr && d->watches[i].len == len && d->watches[i].kind == kind) {
+            watch_remove_at(vm, i);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const char *watch_kind_name(unsigned kind)
+{
+    return kind == VM_WATCH_READ ? "read" : kind == VM_WATCH_WRITE ? "write" : "access";
+}
+
+/* watch ADDR [r|w|rw] [LEN]: LEN only after an explicit kind, so that an
+ * address written with blanks (exec + 4) stays one expression. */
+static int cmd_watch(struct mon *m, int argc, char **argv)
+{
+    char expr[MON_EXPR_MAX];
+    unsigned kind = VM_WATCH_WRITE;
+    unsigned long long len = 4;
+    int last = argc;
+    static const char *const kinds[] = { "r", "w", "rw" };
+    if (argc < 2) {
+        printf("usage: watch ADDR [r|w|rw] [LEN]: stop after an instruction that reads (r), "
+               "writes (w, the default) or touches (rw) LEN bytes (1-8, default 4) at ADDR\n");
+        return -1;
+    }
+    for (int back = 1; back <= 2 && last - back >= 2; back++) {
+        for (unsigned k = 0; k < 3; k++) {
+            if (strcmp(argv[last - back], kinds[k]) != 0)
+                continue;
+            if (back == 2 && (!whole_number(argv[last - 1], 8, &len) || len == 0)) {
+                printf("watch: LEN must be 1 to 8 bytes, not '%s'\n", argv[last - 1]);
+                return -1;
+            }
+            kind = k == 0 ? VM_WATCH_READ : k == 1 ? VM_WATCH_WRITE : VM_WATCH_READ | VM_WATCH_WRITE;
+            last -= back;
+            back = 3;                   // found: stop looking
+            break;
+        }
+    }
+    uint32_t addr;
+    if (!rest_of_line(last, argv, 1, expr, sizeof(expr)) || mon_eval_addr(m, expr, &addr) < 0)
+        return -1;
+    int id = mon_watch_add(m->vm, addr, (uint32_t)len, kind);
+    if (id == -3) {
+        printf("watchpoints need the interp engine, whose executor sees every access "
+               "(`engine interp` moves the guest there)\n");
+        return -1;
+    }
+    if (id < 0) {
+        printf("all %d watchpoints are in use (delete one)\n", VM_MAX_WATCHPOINTS);
+        return -1;
+    }
+    char sym[96];
+    printf("watchpoint %d: %s of %llu byte%s at 0x%08x%s\n", id, watch_kind_name(kind), len,
+           len > 1 ? "s" : "", addr, mon_symbolize(m, addr, sym, sizeof(sym)));
+    return 0;
+}
+
+/* Say which watchpoint stopped the guest, with the old and new value. */
+void mon_print_watch_hit(struct mon *m)
+{
+    struct vm_debug *d = &m->vm->debug;
+    if (d->watch_hit < 0 || (unsigned)d->watch_hit >= d->nwatches)
+        return;
+    struct vm_watch *w = &d->watches[d->watch_hit];
+    uint64_t now;
+    bool known = watch_value(m->vm, w, &now);
+    char sym[96];
+    printf("watchpoint %u: %s of 0x%08x%s by the instruction before (%s at 0x%08x)\n", w->id,
+           watch_kind_name(w->kind), w->addr, mon_symbolize(m, w->addr, sym, sizeof(sym)),
+           d->watch_write ? "a write" : "a read", d->watch_lin);
+    if (!known)
+        printf("  the range is not mapped now\n");
+    else if (!d->watch_write)
+        printf("  value 0x%0*llx\n", (int)w->len * 2, (unsigned long long)now);
+    else if (w->old_known)
+        printf("  old 0x%0*llx  new 0x%0*llx%s\n", (int)w->len * 2, (unsigned long long)w->old,
+               (int)w->len * 2, (unsigned long long)now, w->old == now ? " (unchanged)" : "");
+    else
+        printf("  new 0x%0*llx\n", (int)w->len * 2, (unsigned long long)now);
+    w->old = now;
+    w->old_known = known;
+}
+
+/* An exit reason by number or by (a unique prefix of) its SDM name; -1
+ * after saying what was wrong (unknown, or which names a prefix fits). */
 static int exit_reason_by_name(char *s)
 {
     unsigned long long n;
@@ -264,28 +413,47 @@ static int exit_reason_by_name(char *s)
         s[strlen(s) - 1] = 0;
         s++;
     }
-    if (whole_number(s, VMX_NR_EXIT_REASONS - 1, &n))
-        return strcmp(vmcs_exit_reason_name((unsigned)n), "unknown") ? (int)n : -1;
-    int found = -1;
+    if (whole_number(s, VMX_NR_EXIT_REASONS - 1, &n) &&
+        strcmp(vmcs_exit_reason_name((unsigned)n), "unknown") != 0)
+        return (int)n;
+    int found = -1, nfound = 0;
     for (unsigned r = 0; r < VMX_NR_EXIT_REASONS; r++) {
         const char *name = vmcs_exit_reason_name(r);
         if (strcasecmp(name, s) == 0)
             return (int)r;
-        if (strncasecmp(name, s, strlen(s)) == 0)
-            found = found == -1 ? (int)r : -2;  // -2: more than one
+        if (s[0] && strncasecmp(name, s, strlen(s)) == 0) {
+            found = (int)r;
+            nfound++;
+        }
     }
-    return found < 0 ? -1 : found;
+    if (nfound == 1)
+        return found;
+    if (nfound > 1) {
+        printf("ambiguous exit reason '%s', which of", s);
+        for (unsigned r = 0, k = 0; r < VMX_NR_EXIT_REASONS; r++)
+            if (strncasecmp(vmcs_exit_reason_name(r), s, strlen(s)) == 0)
+                printf("%s \"%s\" (%u)", k++ ? "," : "", vmcs_exit_reason_name(r), r);
+        printf("?\n");
+        return -1;
+    }
+    printf("usage: break exit REASON (a number, or a name such as HLT, \"I/O instruction\", "
+           "\"external interrupt\"; `exits` lists those seen)\n");
+    return -1;
 }
 
 static void list_breakpoints(struct mon *m)
 {
     const struct vm_debug *d = &m->vm->debug;
     char sym[96];
-    if (!d->nbreaks && d->stop_exit < 0)
+    if (!d->nbreaks && d->stop_exit < 0 && !d->nwatches)
         printf("no breakpoints\n");
     for (unsigned i = 0; i < d->nbreaks; i++)
-        printf("%u: 0x%08x%s\n", i + 1, d->breaks[i],
+        printf("%u: 0x%08x%s\n", d->break_ids[i], d->breaks[i],
                mon_symbolize(m, d->breaks[i], sym, sizeof(sym)));
+    for (unsigned i = 0; i < d->nwatches; i++)
+        printf("%u: watch %s of %u bytes at 0x%08x%s\n", d->watches[i].id,
+               watch_kind_name(d->watches[i].kind), d->watches[i].len, d->watches[i].addr,
+               mon_symbolize(m, d->watches[i].addr, sym, sizeof(sym)));
     if (d->stop_exit >= 0)
         printf("exit: stop after the next exit %d (%s)\n", d->stop_exit,
                vmcs_exit_reason_name((unsigned)d->stop_exit));
@@ -293,34 +461,32 @@ static void list_breakpoints(struct mon *m)
 
 static int cmd_break(struct mon *m, int argc, char **argv)
 {
-    char expr[256], sym[96];
+    char expr[MON_EXPR_MAX], sym[96];
     if (argc == 1) {
         list_breakpoints(m);
         return 0;
     }
     if (strcmp(argv[1], "exit") == 0) {
-        int r = argc > 2 ? exit_reason_by_name(rest_of_line(argc, argv, 2, expr, sizeof(expr))) : -1;
-        if (r < 0) {
-            printf("usage: break exit REASON (a number, or a name such as HLT, \"I/O instruction\", "
-                   "\"external interrupt\"; `exits` lists those seen)\n");
+        expr[0] = 0;
+        if (argc > 2 && !rest_of_line(argc, argv, 2, expr, sizeof(expr)))
             return -1;
-        }
+        int r = exit_reason_by_name(expr);
+        if (r < 0)
+            return -1;
         m->vm->debug.stop_exit = r;
         vm_debug_update(m->vm);
         printf("will stop after the next exit %d (%s)\n", r, vmcs_exit_reason_name((unsigned)r));
         return 0;
     }
     uint32_t addr;
-    if (mon_eval_addr(m, rest_of_line(argc, argv, 1, expr, sizeof(expr)), &addr) < 0)
+    if (!rest_of_line(argc, argv, 1, expr, sizeof(expr)) || mon_eval_addr(m, expr, &addr) < 0)
         return -1;
-    if (mon_break_add(m->vm, addr) < 0) {
+    int id = mon_break_add(m->vm, addr);
+    if (id < 0) {
         printf("all %d breakpoints are in use (delete one)\n", VM_MAX_BREAKPOINTS);
         return -1;
     }
-    for (unsigned i = 0; i < m->vm->debug.nbreaks; i++)
-        if (m->vm->debug.breaks[i] == addr)
-            printf("breakpoint %u at 0x%08x%s\n", i + 1, addr,
-                   mon_symbolize(m, addr, sym, sizeof(sym)));
+    printf("breakpoint %d at 0x%08x%s\n", id, addr, mon_symbolize(m, addr, sym, sizeof(sym)));
     return 0;
 }
 
@@ -330,18 +496,34 @@ static int cmd_delete(struct mon *m, int argc, char **argv)
     unsigned long long n;
     if (argc == 1) {
         d->nbreaks = 0;
+        d->nwatches = 0;
         d->stop_exit = -1;
         vm_debug_update(m->vm);
         printf("deleted every breakpoint\n");
         return 0;
     }
-    if (!whole_number(argv[1], VM_MAX_BREAKPOINTS, &n) || n == 0 || n > d->nbreaks) {
-        printf("no breakpoint '%s' (`break` lists them)\n", argv[1]);
+    if (argc > 2) {
+        printf("usage: delete [N]\n");
         return -1;
     }
-    mon_break_remove(m->vm, d->breaks[n - 1]);
-    printf("deleted breakpoint %llu\n", n);
-    return 0;
+    if (whole_number(argv[1], UINT32_MAX, &n)) {
+        for (unsigned i = 0; i < d->nbreaks; i++) {
+            if (d->break_ids[i] == n) {
+                break_remove_at(m->vm, i);
+                printf("deleted breakpoint %llu\n", n);
+                return 0;
+            }
+        }
+        for (unsigned i = 0; i < d->nwatches; i++) {
+            if (d->watches[i].id == n) {
+                watch_remove_at(m->vm, i);
+                printf("deleted watchpoint %llu\n", n);
+                return 0;
+            }
+        }
+    }
+    printf("no breakpoint '%s' (`break` lists them)\n", argv[1]);
+    return -1;
 }
 
 /* Resume, then say why the guest stopped (or how it ended). */
@@ -364,6 +546,10 @@ static int run_and_report(struct mon *m)
 static int cmd_step(struct mon *m, int argc, char **argv)
 {
     unsigned long long n = 1;
+    if (m->gdb_attached) {
+        printf("gdb has the guest: step with gdb's stepi (cont or Ctrl-A c gives it back)\n");
+        return -1;
+    }
     if (argc > 1 && (!whole_number(argv[1], 1000000000, &n) || n == 0)) {
         printf("usage: step [N]: N a number of instructions, 1 to 1000000000\n");
         return -1;
@@ -375,12 +561,90 @@ static int cmd_step(struct mon *m, int argc, char **argv)
 static int cmd_cont(struct mon *m, int argc, char **argv)
 {
     (void)argc, (void)argv;
+    if (m->gdb_attached) {              // gdb's continue goes on; it hears of the next stop
+        printf("[back to the guest, under gdb]\n");
+        m->leave = true;
+        return 0;
+    }
     return run_and_report(m);
+}
+
+/* set step-irqs on|off: whether `step` lets interrupts and time in. */
+static int cmd_set(struct mon *m, int argc, char **argv)
+{
+    if (argc == 1) {
+        printf("step-irqs %s\n", m->vm->debug.step_irqs ? "on" : "off");
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "step-irqs") != 0 ||
+        (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0)) {
+        printf("usage: set step-irqs on|off (off: `step` masks interrupts and stops the "
+               "clock, as QEMU's gdbstub does)\n");
+        return -1;
+    }
+    m->vm->debug.step_irqs = strcmp(argv[2], "on") == 0;
+    printf("step-irqs %s: `step` %s\n", argv[2],
+           m->vm->debug.step_irqs ? "lets timer ticks and interrupts in"
+                                  : "masks interrupts and holds virtual time still");
+    return 0;
+}
+
+/* symbols: the files whose symbols the monitor knows; symbols add FILE
+ * [ADDR]: one more, as gdb's add-symbol-file (ADDR: where its .text is). */
+static int cmd_symbols(struct mon *m, int argc, char **argv)
+{
+    struct mon_symbols *s = &m->syms;
+    if (argc == 1) {
+        if (!s->nfiles)
+            printf("no symbol files (symbols add FILE [ADDR] adds one)\n");
+        for (size_t f = 0; f < s->nfiles; f++) {
+            size_t n = 0;
+            for (size_t i = 0; i < s->n; i++)
+                n += s->v[i].file == s->files[f];
+            printf("%s: %zu symbols%s\n", s->files[f], n, f == 0 ? " (the guest kernel)" : "");
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "add") != 0 || argc < 3) {
+        printf("usage: symbols [add FILE [ADDR]]: list the symbol files, or read one more "
+               "(a user program; ADDR: where its .text is, default as linked)\n");
+        return -1;
+    }
+    char expr[MON_EXPR_MAX], err[512];
+    uint32_t text;
+    if (argc > 3 && (!rest_of_line(argc, argv, 3, expr, sizeof(expr)) ||
+                     mon_eval_addr(m, expr, &text) < 0))
+        return -1;
+    size_t added;
+    if (mon_symbols_add_file(s, argv[2], argc > 3 ? &text : NULL, &added, err, sizeof(err)) < 0) {
+        printf("%s\n", err);
+        return -1;
+    }
+    const char *name = s->files[s->nfiles - 1];
+    printf("read %zu symbols from %s as '%s' (break %s:main; a name of the kernel's wins "
+           "without the prefix)\n", added, argv[2], name, name);
+    return 0;
 }
 
 /* ---- engines ---- */
 
 static const struct engine *const engines[] = { &interp_engine, &trap_engine, &kvm_engine };
+
+/* The exit counts so far are the old engine's: after a switch the label
+ * says whose they are ("exits on interp, then trap") until `exits reset`. */
+static void label_exits(struct vm *vm, const char *to)
+{
+    static char label[128];
+    uint64_t ns;
+    if (exit_stats_total(&vm->exits, &ns) == 0) {
+        vm->exits.engine = to;
+        return;
+    }
+    char was[sizeof(label)];
+    snprintf(was, sizeof(was), "%s", vm->exits.engine);
+    snprintf(label, sizeof(label), "%.80s, then %s", was, to);
+    vm->exits.engine = label;
+}
 
 /* Move the guest to another engine at this instruction boundary: the
  * engine-neutral CPU state goes across; memory and devices are the VM's
@@ -405,7 +669,7 @@ static int switch_engine(struct mon *m, const struct engine *to)
         return -1;
     }
     to->set_state(vm, &cpu);
-    vm->exits.engine = to->name;
+    label_exits(vm, to->name);
     return 0;
 }
 
@@ -427,6 +691,12 @@ static int cmd_engine(struct mon *m, int argc, char **argv)
             return -1;
         }
         const char *from = m->vm->engine->name;
+        if (m->vm->debug.nwatches && engines[i] != &interp_engine) {
+            printf("deleted %u watchpoint%s: the %s engine cannot watch memory\n",
+                   m->vm->debug.nwatches, m->vm->debug.nwatches > 1 ? "s" : "", engines[i]->name);
+            m->vm->debug.nwatches = 0;
+            vm_debug_update(m->vm);
+        }
         if (switch_engine(m, engines[i]) < 0)
             return -1;
         struct x86_cpu cpu;
@@ -455,7 +725,7 @@ static int cmd_help(struct mon *m, int argc, char **argv)
         return 0;
     }
     for (unsigned i = 0; i < mon_ncommands; i++)
-        printf("  %-6s %-22s %s\n", mon_commands[i].name, mon_commands[i].args,
+        printf("  %-7s %-22s %s\n", mon_commands[i].name, mon_commands[i].args,
                mon_commands[i].help);
     printf("Addresses: 0x1f, 31, $eip, $esp+8, exec, exec+4. Tab completes; "
            "Ctrl-A c goes back to the guest.\n");
@@ -466,6 +736,7 @@ static int cmd_quit(struct mon *m, int argc, char **argv)
 {
     (void)argc, (void)argv;
     m->leave = true;
+    m->quit = true;
     return 0;
 }
 
@@ -475,16 +746,20 @@ const struct mon_command mon_commands[] = {
     { "sregs",  "",                   "segment registers and their caches, GDTR, IDTR, CR0-CR4", cmd_sregs },
     { "vmcs",   "[FIELD|ENC|GROUP]",  "the software VMCS, by the SDM's groups, or one field", cmd_vmcs },
     { "exits",  "[reset]",            "exits by reason: count, share, total and mean time", cmd_exits },
-    { "x",      "/Nfmt GVA",          "guest-virtual memory; fmt x d u c s i, size b h w", mon_cmd_x },
-    { "xp",     "/Nfmt GPA",          "guest-physical memory, formats as x", mon_cmd_xp },
+    { "x",      "[/Nfmt] GVA",         "guest-virtual memory; fmt x d u c s i, size b h w", mon_cmd_x },
+    { "xp",     "[/Nfmt] GPA",         "guest-physical memory, formats as x", mon_cmd_xp },
     { "pt",     "GVA",                "the guest's page walk for GVA, and what the engine holds", mon_cmd_pt },
     { "tlb",    "",                   "the engine's translation cache (soft TLB, shadow)", mon_cmd_tlb },
+    { "info",   "mem|tlb|registers",  "mapped ranges of CR3 and rights, every page, all regs", mon_cmd_info },
     { "break",  "[ADDR|exit REASON]", "stop before ADDR, or after the next exit of REASON; list", cmd_break },
-    { "delete", "[N]",                "delete breakpoint N, or all of them", cmd_delete },
+    { "watch",  "ADDR [r|w|rw] [LEN]", "stop after a write (read, either) of LEN bytes (interp)", cmd_watch },
+    { "delete", "[N]",                "delete breakpoint or watchpoint N, or all of them", cmd_delete },
     { "step",   "[N]",                "run N instructions (default 1)", cmd_step },
     { "cont",   "",                   "let the guest run (Ctrl-A c stops it again)", cmd_cont },
     { "trace",  "exits on|off",       "print every exit to stderr", cmd_trace },
+    { "set",    "[step-irqs on|off]", "settings: may `step` take interrupts (default off)", cmd_set },
     { "stats",  "",                   "the engine's counters", cmd_stats },
+    { "symbols", "[add FILE [ADDR]]", "symbol files; add a user program's (compute:main)", cmd_symbols },
     { "engine", "[interp|trap|kvm]",  "show the engine, or move the guest to another", cmd_engine },
     { "quit",   "",                   "leave the VMM (status 0, or the guest's if it ended)", cmd_quit },
 };

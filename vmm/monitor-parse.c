@@ -52,9 +52,11 @@ int mon_reg_value(const struct x86_cpu *cpu, const char *name, uint32_t *out)
     return -1;
 }
 
+/* Symbol names; ':' inside one picks a file (compute:main). */
 static bool is_name_char(char c, bool first)
 {
-    return isalpha((unsigned char)c) || c == '_' || c == '.' || (!first && isdigit((unsigned char)c));
+    return isalpha((unsigned char)c) || c == '_' || c == '.' ||
+           (!first && (isdigit((unsigned char)c) || c == ':'));
 }
 
 /* One term at *p (which moves past it) into *v. */
@@ -150,15 +152,21 @@ int mon_parse_xfmt(const char *suffix, struct mon_xfmt *out, char *err, size_t e
 {
     *out = (struct mon_xfmt){ .count = 1, .format = 'x', .size = 0 };
     const char *p = suffix ? suffix : "";
+    bool huge = false;                  // more units than any range allows
     if (isdigit((unsigned char)*p)) {
         unsigned long n = 0;
-        for (; isdigit((unsigned char)*p); p++)    // saturate: too large is too large
-            n = n > 1000000 ? n : n * 10 + (unsigned long)(*p - '0');
+        for (; isdigit((unsigned char)*p); p++) {
+            n = n * 10 + (unsigned long)(*p - '0');
+            if (n > MON_X_MAX_BYTES) {
+                huge = true;
+                n = MON_X_MAX_BYTES;    // stay small: the count only says "too large"
+            }
+        }
         if (n == 0) {
             snprintf(err, errlen, "x/0: a count must be at least 1");
             return -1;
         }
-        out->count = n > 1000000 ? 1000001 : (unsigned)n;
+        out->count = (unsigned)n;
     }
     for (; *p; p++) {
         if (strchr("xducsi", *p)) {
@@ -173,6 +181,12 @@ int mon_parse_xfmt(const char *suffix, struct mon_xfmt *out, char *err, size_t e
     }
     if (!out->size)
         out->size = out->format == 'c' ? 1 : 4;
+    if (huge) {
+        size_t digits = strspn(suffix, "0123456789");
+        snprintf(err, errlen, "range too large: a count of %.*s%s; at most %u bytes at a time",
+                 20, suffix, digits > 20 ? "..." : "", MON_X_MAX_BYTES);
+        return -1;
+    }
     if (out->format == 's' || out->format == 'i') {
         out->size = 1;
         if (out->count > MON_X_MAX_UNITS) {
@@ -192,10 +206,25 @@ int mon_split(char *line, char **argv, int max)
 {
     int n = 0;
     char *save = NULL;
-    for (char *w = strtok_r(line, " \t\r\n", &save); w && n < max;
-         w = strtok_r(NULL, " \t\r\n", &save))
+    for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+        if (n == max)
+            return -1;                  // never run a line cut short: it means something else
         argv[n++] = w;
+    }
     return n;
+}
+
+const char *mon_join(int argc, char **argv, int from, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = from; i < argc; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i > from ? " " : "", argv[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return NULL;
+        used += (size_t)n;
+    }
+    return buf;
 }
 
 /* Levenshtein distance, capped: names here are short. */

@@ -48,8 +48,13 @@ struct mon_xfmt {
  * format and size letters in any order, as gdb takes them. 0, or -1. */
 int mon_parse_xfmt(const char *suffix, struct mon_xfmt *out, char *err, size_t errlen);
 
-/* Split line in place into at most max words at blanks. Returns the count. */
+/* Split line in place into at most max words at blanks. Returns the count,
+ * or -1 if the line has more than max words (it is not cut short). */
 int mon_split(char *line, char **argv, int max);
+
+/* The words argv[from..argc) joined by blanks into buf (an expression
+ * written with spaces); NULL if they do not fit in len bytes. */
+const char *mon_join(int argc, char **argv, int from, char *buf, size_t len);
 
 /* The name among names[0..n) closest to word (edit distance at most 2, or
  * word a prefix of it); NULL if none is close. */

@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "vmm/monitor.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,23 +59,26 @@ int mon_eval_addr(struct mon *m, const char *expr, uint32_t *out)
 const char *mon_symbolize(struct mon *m, uint32_t addr, char *buf, size_t len)
 {
     uint32_t off;
-    const char *name = mon_symbol_at(&m->syms, addr, &off);
+    const char *file;
+    const char *name = mon_symbol_at_file(&m->syms, addr, &off, &file);
+    // A symbol of an added file (a user program) says whose it is, in the
+    // form an address expression takes back: <compute:main+4>.
+    bool other = file && m->syms.nfiles > 0 && file != m->syms.files[0];
     if (!name)
         snprintf(buf, len, "%s", "");
     else if (off)
-        snprintf(buf, len, " <%s+%u>", name, off);
+        snprintf(buf, len, " <%s%s%s+%u>", other ? file : "", other ? ":" : "", name, off);
     else
-        snprintf(buf, len, " <%s>", name);
+        snprintf(buf, len, " <%s%s%s>", other ? file : "", other ? ":" : "", name);
     return buf;
 }
 
 /* ---- running and stopping the guest ---- */
 
-bool mon_resume(struct mon *m)
+/* One run of the engine until it returns. */
+static bool resume_once(struct mon *m)
 {
     struct vm *vm = m->vm;
-    if (m->finished)
-        return false;
     vm->start_host_ns += exit_stats_now_ns() - m->stopped_at;  // pauses are not run time
     vm->debug.why = VM_DEBUG_NONE;
     vm->debug.resuming = true;          // do not stop at the breakpoint we stand on
@@ -101,6 +106,31 @@ bool mon_resume(struct mon *m)
     return true;
 }
 
+bool mon_resume(struct mon *m)
+{
+    if (m->finished)
+        return false;
+    bool listen = m->gdb_listen_fd >= 0 && !m->gdb_attached;
+    for (;;) {
+        if (listen)
+            console_watch_fd(m->gdb_listen_fd);     // a new gdb stops the guest
+        bool stopped = resume_once(m);
+        if (listen)
+            console_watch_fd(-1);
+        struct pollfd p = { .fd = m->gdb_listen_fd, .events = POLLIN };
+        if (!stopped || !listen || m->vm->debug.why != VM_DEBUG_REQUEST || poll(&p, 1, 0) <= 0)
+            return stopped;
+        // gdb attaches again (after a detach): serve it, then run on.
+        int r = gdb_serve(m, m->gdb_listen_fd);
+        if (r != GDB_DETACHED && !m->finished) {
+            m->finished = true;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+        }
+        if (m->finished)
+            return false;
+    }
+}
+
 void mon_print_stop(struct mon *m)
 {
     struct vm *vm = m->vm;
@@ -110,7 +140,7 @@ void mon_print_stop(struct mon *m)
     case VM_DEBUG_BREAK:
         for (unsigned i = 0; i < vm->debug.nbreaks; i++)
             if (vm->debug.breaks[i] == cpu.eip)
-                printf("breakpoint %u reached\n", i + 1);
+                printf("breakpoint %u reached\n", vm->debug.break_ids[i]);
         break;
     case VM_DEBUG_EXIT: {
         uint64_t reason = 0, qual = 0;
@@ -120,6 +150,9 @@ void mon_print_stop(struct mon *m)
                vmcs_exit_reason_name((unsigned)reason), (unsigned long long)qual);
         break;
     }
+    case VM_DEBUG_WATCH:
+        mon_print_watch_hit(m);
+        break;
     case VM_DEBUG_REQUEST:
         printf("stopped (%llu instructions run by the executor so far)\n",
                (unsigned long long)cpu.instructions);
@@ -154,10 +187,26 @@ static void print_end(struct mon *m)
 
 int mon_execute(struct mon *m, char *line)
 {
-    char *argv[16];
-    int argc = mon_split(line, argv, 16);
+    char *words[MON_MAX_WORDS], **argv = words;
+    char again[sizeof(m->repeat)];
+    snprintf(again, sizeof(again), "%s", line);     // `step N` is repeated as typed
+    int argc = mon_split(line, words, MON_MAX_WORDS);
+    if (argc < 0) {
+        printf("too many words: a command line has at most %d\n", MON_MAX_WORDS);
+        return -1;
+    }
     if (argc == 0)
         return 0;
+    // x /4x ADDR, as gdb takes it: the format may be a word of its own.
+    char joined[64];
+    if (argc > 1 && argv[1][0] == '/' && strlen(argv[0]) + strlen(argv[1]) < sizeof(joined) &&
+        !strchr(argv[0], '/')) {
+        strcpy(joined, argv[0]);        // fits: checked above
+        strcat(joined, argv[1]);
+        argv[1] = joined;
+        argv++;
+        argc--;
+    }
     // x/4x and xp/s: the command's name ends at the '/'.
     char name[32];
     snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
@@ -171,7 +220,14 @@ int mon_execute(struct mon *m, char *line)
         printf("%s takes no /format (only x and xp do)\n", cmd->name);
         return -1;
     }
+    if (cmd->args[0] == 0 && argc > 1) {        // regs, cont, quit ... take nothing
+        printf("%s takes no arguments ('%s' is one too many)\n", cmd->name, argv[1]);
+        return -1;
+    }
+    m->repeat[0] = 0;                   // x and xp set it; step below
     int rc = cmd->run(m, argc, argv);
+    if (rc == 0 && strcmp(cmd->name, "step") == 0 && strlen(again) < sizeof(again) - 1)
+        snprintf(m->repeat, sizeof(m->repeat), "%s", again);
     if (m->finished && !m->end_told) {
         m->end_told = true;
         print_end(m);
@@ -231,7 +287,10 @@ static char **complete(const char *text, int start, int end)
     sscanf(rl_line_buffer, "%31s", first);
     if (start == 0)
         word_source = COMMANDS;
-    else if (strcasecmp(first, "vmcs") == 0)
+    else if (strcasecmp(first, "symbols") == 0) {
+        rl_attempted_completion_over = 0;   // symbols add FILE: file names
+        return NULL;
+    } else if (strcasecmp(first, "vmcs") == 0)
         word_source = VMCS;
     else if (strcasecmp(first, "engine") == 0)
         word_source = LIST, word_list = engine_names;
@@ -271,37 +330,97 @@ static void readline_setup(void)
     rl_bind_keyseq("\\C-a\\C-a", rl_beg_of_line);   // Ctrl-A is the escape key now
 }
 
+/* Ctrl-C at the prompt drops the line being typed, as in gdb and bash; it
+ * must not end the VMM (and the guest with it). Readline calls this at a
+ * safe point, after its own clean-up. */
+static void prompt_sigint(int sig)
+{
+    (void)sig;
+    rl_crlf();
+    rl_replace_line("", 0);
+    rl_on_new_line();
+    rl_redisplay();
+}
+
+/* A terminal line from readline, with Ctrl-C dropping the line. */
+static char *read_terminal(const char *prompt)
+{
+    struct sigaction sa = { .sa_handler = prompt_sigint }, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    char *line = readline(prompt);
+    sigaction(SIGINT, &old, NULL);
+    return line;
+}
+
+/* Ctrl-D at the prompt: quit only if the user says so while the guest lives
+ * (gdb asks too). True: leave. */
+static bool confirm_quit(struct mon *m)
+{
+    if (m->finished)
+        return true;
+    printf("\n");
+    for (;;) {
+        char *answer = read_terminal("The guest is still running. Quit the VMM? (y or n) ");
+        if (!answer)
+            return true;                // the terminal is gone
+        char c = answer[strspn(answer, " ")];
+        free(answer);
+        if (c == 'y' || c == 'Y')
+            return true;
+        if (c == 'n' || c == 'N')
+            return false;
+        printf("Please answer y or n.\n");
+    }
+}
+
 /* One command line, or NULL at the end of input. */
 static char *read_command(struct mon *m)
 {
     console_flush();
     fflush(stdout);
     if (!m->script) {
-        char *line = readline(PROMPT);
+        char *line;
+        while (!(line = read_terminal(PROMPT)) && !confirm_quit(m))
+            ;
         if (line && *line)
             add_history(line);
         return line;
     }
-    char buf[1024];
+    char *buf = NULL;
+    size_t cap = 0;
     fputs(PROMPT, stdout);
-    if (!fgets(buf, sizeof(buf), stdin)) {
+    if (getline(&buf, &cap, stdin) < 0) {      // a whole line, however long
+        free(buf);
         fputs("\n", stdout);
         return NULL;
     }
     buf[strcspn(buf, "\r\n")] = 0;
     printf("%s\n", buf);                // echo: the transcript shows what ran
-    return strdup(buf);
+    return buf;
 }
 
 /* The console, until quit, the end of input, or the end of the guest. */
-static void session(struct mon *m)
+void mon_console(struct mon *m)
 {
     readline_setup();
     m->leave = false;
     while (!m->leave) {
         char *line = read_command(m);
-        if (!line)
+        if (!line) {
+            m->quit = true;             // the end of input (or Ctrl-D, confirmed) quits
             break;
+        }
+        if (line[strspn(line, " \t")] == 0 && m->repeat[0]) {
+            // An empty line repeats the last step, or shows the memory
+            // after the last x, as gdb does.
+            free(line);
+            line = strdup(m->repeat);
+            if (!line)
+                break;
+            if (m->script)
+                printf("[repeats: %s]\n", line);
+        }
         mon_execute(m, line);
         free(line);
     }
@@ -309,6 +428,30 @@ static void session(struct mon *m)
 }
 
 /* ---- start-up and the run ---- */
+
+/* The run without gdb attached: straight on until Ctrl-A c, a breakpoint
+ * or the end, then the console (at once with --monitor). */
+static enum vm_stop run_with_console(struct mon *m)
+{
+    if (m->finished)
+        return m->final;
+    if (!m->start_paused) {
+        if (!mon_resume(m))
+            return m->final;            // the usual run: the monitor never came
+        console_restore();
+        printf("\n");
+        mon_print_stop(m);
+    } else {
+        console_restore();
+        struct x86_cpu cpu;
+        mon_get_cpu(m, &cpu);
+        printf("[monitor: the guest is paused before its first instruction; help lists "
+               "the commands]\n");
+        mon_print_insn(m, cpu.eip);
+    }
+    mon_console(m);
+    return m->finished ? m->final : VM_STOP_DEBUG;
+}
 
 int mon_init(struct vm *vm, const struct mon_config *cfg, char *err, size_t errlen)
 {
@@ -332,29 +475,17 @@ enum vm_stop mon_run(struct vm *vm)
     m->vm = vm;
     m->stopped_at = exit_stats_now_ns();
     if (m->gdb_listen_fd >= 0) {
-        int killed = gdb_serve(m, m->gdb_listen_fd);
+        // gdb first; after a detach the socket stays open for the next one.
+        int r = gdb_serve(m, m->gdb_listen_fd);
+        if (!m->finished && r != GDB_DETACHED) {
+            m->finished = true;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+        }
+    }
+    enum vm_stop result = run_with_console(m);
+    if (m->gdb_listen_fd >= 0)
         close(m->gdb_listen_fd);
-        m->gdb_listen_fd = -1;
-        if (m->finished)
-            return m->final;
-        if (killed)
-            return VM_STOP_DEBUG;
-    }
-    if (!m->start_paused) {
-        if (!mon_resume(m))
-            return m->final;            // the usual run: the monitor never came
-        console_restore();
-        printf("\n");
-        mon_print_stop(m);
-    } else {
-        console_restore();
-        struct x86_cpu cpu;
-        mon_get_cpu(m, &cpu);
-        printf("[monitor: the guest is paused before its first instruction; help lists "
-               "the commands]\n");
-        mon_print_insn(m, cpu.eip);
-    }
-    session(m);
+    m->gdb_listen_fd = -1;
     mon_symbols_free(&m->syms);
-    return m->finished ? m->final : VM_STOP_DEBUG;
+    return result;
 }

@@ -51,9 +51,13 @@ struct mon {
     bool               finished;        /* the guest ended: final says how */
     enum vm_stop       final;
     bool               end_told;        /* the console said how the guest ended */
-    int                gdb_listen_fd;   /* -1: no --gdb */
+    int                gdb_listen_fd;   /* -1: no --gdb; else open for the whole run */
+    bool               gdb_attached;    /* gdb is connected: the monitor is its guest */
+    bool               quit;            /* `quit` was typed (under gdb too) */
     bool               start_paused;
     uint64_t           stopped_at;      /* host ns: pauses do not count for --timeout */
+    char               repeat[96];      /* what an empty line runs: the last step, or
+                                           x going on where the last x ended */
 };
 
 /* One monitor command: the table is data (monitor-cmds.c). Handlers
@@ -71,15 +75,27 @@ extern const unsigned mon_ncommands;
  * line in err (unknown: the closest name; ambiguous: the candidates). */
 const struct mon_command *mon_find_command(const char *name, char *err, size_t errlen);
 
+#define MON_MAX_WORDS 128              /* words in one command line */
+#define MON_EXPR_MAX  1024             /* characters in one address expression */
+
+/* The console on the terminal until the user leaves it (quit, cont or
+ * Ctrl-A c under gdb, the end of input). */
+void mon_console(struct mon *m);
+
 /* Run one command line; 0, or -1 if it was refused. */
 int mon_execute(struct mon *m, char *line);
 
 /* Let the guest run until it stops for the debugger (true: vm->debug.why
- * says why) or ends (false: m->finished, m->final). */
+ * says why) or ends (false: m->finished, m->final). With --gdb and no gdb
+ * attached, a gdb that connects meanwhile is served at once (it stops the
+ * guest; after its detach the guest runs on). */
 bool mon_resume(struct mon *m);
 
 /* Print where the guest stopped and why ("breakpoint 1, exec+0 at ..."). */
 void mon_print_stop(struct mon *m);
+
+/* After a watchpoint stop: which one, old and new value (monitor-cmds.c). */
+void mon_print_watch_hit(struct mon *m);
 
 /* The vCPU state, through the engine (KVM keeps it in the kernel). */
 void mon_get_cpu(struct mon *m, struct x86_cpu *cpu);
@@ -97,9 +113,19 @@ const char *mon_symbolize(struct mon *m, uint32_t addr, char *buf, size_t len);
 int mon_read_virt(struct vm *vm, uint32_t gva, void *buf, size_t len, uint32_t *bad);
 int mon_write_virt(struct vm *vm, uint32_t gva, const void *buf, size_t len, uint32_t *bad);
 
-/* Breakpoints (shared with gdb's Z0/Z1). 0, or -1 (full; or not set). */
+/* Breakpoints (shared with gdb's Z0/Z1). add: the breakpoint's number (an
+ * old one if addr has one already), or -1 if all are in use. remove: 0, or
+ * -1 if none is at addr. */
 int mon_break_add(struct vm *vm, uint32_t addr);
 int mon_break_remove(struct vm *vm, uint32_t addr);
+
+/* Watchpoints (the monitor's `watch`, gdb's Z2/Z3/Z4), on the engines
+ * whose executor sees every data access (interp). add: the watchpoint's
+ * number, or -1 (all in use), -2 (len not 1..8), -3 (this engine cannot).
+ * remove: 0, or -1 if none matches. */
+int  mon_watch_add(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind);
+int  mon_watch_remove(struct vm *vm, uint32_t addr, uint32_t len, unsigned kind);
+bool mon_watch_supported(const struct vm *vm);
 
 /* monitor-mem.c */
 /* Print "=> 0xADDR <sym+off>:  insn" for the instruction at eip. */
@@ -109,5 +135,6 @@ int mon_cmd_x(struct mon *m, int argc, char **argv);
 int mon_cmd_xp(struct mon *m, int argc, char **argv);
 int mon_cmd_pt(struct mon *m, int argc, char **argv);
 int mon_cmd_tlb(struct mon *m, int argc, char **argv);
+int mon_cmd_info(struct mon *m, int argc, char **argv);
 
 #endif

@@ -47,7 +47,8 @@ const char options_usage[] =
     "                     tables (default traced)\n"
     "  --monitor          start paused in the monitor console (chapter 7); from a\n"
     "                     pipe, stdin carries monitor commands, one per line\n"
-    "  --gdb PORT         wait for gdb on 127.0.0.1:PORT (target remote :PORT)\n"
+    "  --gdb PORT         wait for gdb on 127.0.0.1:PORT (target remote :PORT);\n"
+    "                     after a detach gdb may attach again\n"
     "  -h, --help         this text\n"
     "  --version          the version\n"
     "\n"
@@ -58,8 +59,8 @@ const char options_usage[] =
     "exit statuses of the VMM itself:\n"
     "  120 bad command line        121 guest image cannot be loaded\n"
     "  122 memory or disk setup    123 guest crashed (triple fault, dead halt)\n"
-    "  124 timeout                 125 engine or feature not available, or a\n"
-    "                                  lab piece not written yet (labs/)\n"
+    "  124 timeout                 125 engine, feature or port unavailable, or\n"
+    "                                  a lab piece not written yet (labs/)\n"
     "  126 quit by the user\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)

@@ -17,7 +17,7 @@ enum vmm_exit {
     VMM_EXIT_SETUP       = 122,         /* memory or disk could not be set up */
     VMM_EXIT_GUEST_CRASH = 123,         /* triple fault, or halted for ever */
     VMM_EXIT_TIMEOUT     = 124,         /* --timeout elapsed (like timeout(1)) */
-    VMM_EXIT_UNAVAILABLE = 125,         /* engine or feature not available */
+    VMM_EXIT_UNAVAILABLE = 125,         /* engine, feature or --gdb port not available */
     VMM_EXIT_QUIT        = 126,         /* the user quit with Ctrl-A x */
 };
 

@@ -6,6 +6,7 @@
 #include "vmm/symbols.h"
 
 #include <elf.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ void mon_symbols_free(struct mon_symbols *s)
 {
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i].name);
+    for (size_t i = 0; i < s->nfiles; i++)
+        free(s->files[i]);
     free(s->v);
     memset(s, 0, sizeof(*s));
 }
@@ -44,6 +47,13 @@ static int by_address(const void *a, const void *b)
 /* The whole file in memory; NULL with a message in err. */
 static unsigned char *read_file(const char *path, size_t *size, char *err, size_t errlen)
 {
+    // `symbols add` takes any path, from the console or from gdb: only a
+    // regular file of sane size (a FIFO or a device would block or never end).
+    struct stat st;
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > (64 << 20))) {
+        snprintf(err, errlen, "%s: not a regular file of at most 64 MiB", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     long n = -1;
@@ -65,8 +75,27 @@ static bool in_file(size_t size, uint64_t off, uint64_t len)
     return off <= size && len <= size - off;
 }
 
-int mon_symbols_load(struct mon_symbols *s, const char *path, char *err, size_t errlen)
+/* "build/guest-os/user/compute" -> "compute": the name in FILE:symbol. */
+static char *short_name(const char *path)
 {
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = strcspn(base, ".");
+    char *name = malloc(n + 1);
+    if (name) {
+        memcpy(name, base, n);
+        name[n] = 0;
+    }
+    return name;
+}
+
+int mon_symbols_add_file(struct mon_symbols *s, const char *path, const uint32_t *text_addr,
+                         size_t *added, char *err, size_t errlen)
+{
+    size_t before = s->n;
+    if (s->nfiles == sizeof(s->files) / sizeof(s->files[0])) {
+        snprintf(err, errlen, "%s: symbols of %zu files are loaded already", path, s->nfiles);
+        return -1;
+    }
     size_t size;
     unsigned char *file = read_file(path, &size, err, errlen);
     if (!file)
@@ -80,6 +109,31 @@ int mon_symbols_load(struct mon_symbols *s, const char *path, char *err, size_t 
         goto out;
     }
     const Elf32_Shdr *sh = (const Elf32_Shdr *)(file + eh->e_shoff);
+    // With text_addr: every symbol moves by the distance from .text's
+    // linked address to it (the section names are in e_shstrndx).
+    uint32_t bias = 0;
+    if (text_addr) {
+        const Elf32_Shdr *names = eh->e_shstrndx < eh->e_shnum ? &sh[eh->e_shstrndx] : NULL;
+        bool found = false;
+        for (unsigned i = 0; names && i < eh->e_shnum && !found; i++) {
+            if (!in_file(size, names->sh_offset, names->sh_size) || sh[i].sh_name + 6 > names->sh_size)
+                continue;
+            if (memcmp(file + names->sh_offset + sh[i].sh_name, ".text", 6) == 0) {
+                bias = *text_addr - sh[i].sh_addr;
+                found = true;
+            }
+        }
+        if (!found) {
+            snprintf(err, errlen, "%s: no .text section to place at 0x%08x", path, *text_addr);
+            goto out;
+        }
+    }
+    char *module = short_name(path);
+    if (!module) {
+        snprintf(err, errlen, "%s: out of memory reading symbols", path);
+        goto out;
+    }
+    s->files[s->nfiles++] = module;
     for (unsigned i = 0; i < eh->e_shnum; i++) {
         if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
             continue;
@@ -100,32 +154,56 @@ int mon_symbols_load(struct mon_symbols *s, const char *path, char *err, size_t 
             // The string table must end in a NUL for the name to end at all.
             if (!memchr(name, 0, strtab->sh_size - sym[k].st_name) || !name[0])
                 continue;
-            if (mon_symbols_add(s, name, sym[k].st_value, sym[k].st_size) < 0) {
+            if (mon_symbols_add(s, name, sym[k].st_value + bias, sym[k].st_size) < 0) {
                 snprintf(err, errlen, "%s: out of memory reading symbols", path);
                 goto out;
             }
+            s->v[s->n - 1].file = module;
         }
     }
     if (s->n)
         qsort(s->v, s->n, sizeof(s->v[0]), by_address);
+    if (added)
+        *added = s->n - before;
     rc = 0;
 out:
     free(file);
     return rc;
 }
 
+int mon_symbols_load(struct mon_symbols *s, const char *path, char *err, size_t errlen)
+{
+    return mon_symbols_add_file(s, path, NULL, NULL, err, errlen);
+}
+
 bool mon_symbol_addr(const struct mon_symbols *s, const char *name, uint32_t *addr)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        if (strcmp(s->v[i].name, name) == 0) {
-            *addr = s->v[i].addr;
-            return true;
+    const char *colon = strchr(name, ':');
+    size_t flen = colon ? (size_t)(colon - name) : 0;
+    const char *want = colon ? colon + 1 : name;
+    // Sorted by address, the table has lost the load order: without FILE:
+    // prefer the first file loaded (the kernel) as gdb prefers its main one.
+    for (size_t f = 0; f <= s->nfiles; f++) {
+        const char *file = f < s->nfiles ? s->files[f] : NULL;
+        if (colon && (!file || strlen(file) != flen || strncmp(file, name, flen) != 0))
+            continue;
+        for (size_t i = 0; i < s->n; i++) {
+            if (s->v[i].file == file && strcmp(s->v[i].name, want) == 0) {
+                *addr = s->v[i].addr;
+                return true;
+            }
         }
     }
     return false;
 }
 
 const char *mon_symbol_at(const struct mon_symbols *s, uint32_t addr, uint32_t *offset)
+{
+    return mon_symbol_at_file(s, addr, offset, NULL);
+}
+
+const char *mon_symbol_at_file(const struct mon_symbols *s, uint32_t addr, uint32_t *offset,
+                               const char **file)
 {
     const struct mon_symbol *best = NULL;
     for (size_t i = 0; i < s->n; i++) {
@@ -140,5 +218,7 @@ const char *mon_symbol_at(const struct mon_symbols *s, uint32_t addr, uint32_t *
     if (!best)
         return NULL;
     *offset = addr - best->addr;
+    if (file)
+        *file = best->file;
     return best->name;
 }

@@ -241,7 +241,28 @@ void vm_record_exit(struct vm *vm, unsigned reason, uint64_t host_ns)
 void vm_debug_update(struct vm *vm)
 {
     struct vm_debug *d = &vm->debug;
-    d->active = d->nbreaks > 0 || d->steps > 0 || d->stop_exit >= 0 || d->why != VM_DEBUG_NONE;
+    d->active = d->nbreaks > 0 || d->steps > 0 || d->stop_exit >= 0 || d->nwatches > 0 ||
+                d->why != VM_DEBUG_NONE;
+}
+
+void vm_debug_access(struct vm *vm, uint32_t lin, unsigned len, bool write)
+{
+    struct vm_debug *d = &vm->debug;
+    if (d->why != VM_DEBUG_NONE)
+        return;                         // the first hit of an instruction is the one told
+    for (unsigned i = 0; i < d->nwatches; i++) {
+        const struct vm_watch *w = &d->watches[i];
+        // [lin, lin+len) and [addr, addr+len) overlap (64-bit: no wrap at 4 GiB)
+        bool overlap = (uint64_t)lin < (uint64_t)w->addr + w->len &&
+                       (uint64_t)w->addr < (uint64_t)lin + len;
+        if (overlap && (w->kind & (write ? VM_WATCH_WRITE : VM_WATCH_READ))) {
+            d->why = VM_DEBUG_WATCH;    // the engine stops after this instruction
+            d->watch_hit = (int)i;
+            d->watch_lin = lin;
+            d->watch_write = write;
+            return;
+        }
+    }
 }
 
 bool vm_debug_stop_here(struct vm *vm, uint32_t eip)

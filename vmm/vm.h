@@ -53,20 +53,43 @@ enum vm_debug_why {
     VM_DEBUG_STEP,                      /* the instructions of `step N` ran */
     VM_DEBUG_EXIT,                      /* the exit `break exit REASON` waits for happened */
     VM_DEBUG_REQUEST,                   /* the user asked (Ctrl-A c, gdb's Ctrl-C) */
+    VM_DEBUG_WATCH,                     /* an instruction touched a watched range */
 };
 
 #define VM_MAX_BREAKPOINTS 16
+#define VM_MAX_WATCHPOINTS 4            /* as x86's debug registers */
+
+/* A watchpoint: stop after an instruction that reads or writes (kind) any
+ * byte of [addr, addr+len). Guest-virtual, as the guest sees it now. */
+enum { VM_WATCH_READ = 1, VM_WATCH_WRITE = 2 };
+struct vm_watch {
+    uint32_t addr, len;                 /* len 1..8 */
+    unsigned kind;                      /* VM_WATCH_* */
+    unsigned id;                        /* numbered with the breakpoints */
+    uint64_t old;                       /* the value last seen, for "old/new" */
+    bool     old_known;                 /* false: not mapped when last looked at */
+};
 
 /* The monitor's and the gdb stub's hold on the running guest (chapter 7).
  * Engines look at it only while `active` is set, so a run without a
  * debugger pays one flag test per instruction (interp) or entry (trap). */
 struct vm_debug {
     bool     active;                    /* any of the below: vm_debug_update() */
-    uint32_t breaks[VM_MAX_BREAKPOINTS];/* EIPs to stop before */
+    uint32_t breaks[VM_MAX_BREAKPOINTS];/* EIPs to stop before, oldest first */
+    unsigned break_ids[VM_MAX_BREAKPOINTS]; /* their numbers: never reused, never renumbered */
     unsigned nbreaks;
+    unsigned last_break_id;
     uint64_t steps;                     /* instructions still to run; 0: not stepping */
     int      stop_exit;                 /* basic exit reason to stop after; -1: none */
+    struct vm_watch watches[VM_MAX_WATCHPOINTS];
+    unsigned nwatches;
+    int      watch_hit;                 /* VM_DEBUG_WATCH: which one */
+    uint32_t watch_lin;                 /*   the access that hit: address, */
+    bool     watch_write;               /*   and whether it wrote */
     bool     resuming;                  /* no breakpoint before the first instruction */
+    bool     step_irqs;                 /* `set step-irqs on`: timer ticks and interrupts
+                                           go on during `step` (default off, as QEMU's
+                                           gdbstub: a step runs the next instruction) */
     enum vm_debug_why why;              /* set: the engine must stop */
 };
 
@@ -137,7 +160,20 @@ bool vm_debug_stop_here(struct vm *vm, uint32_t eip);
 /* One guest instruction retired: count it against `step N`. */
 void vm_debug_retired(struct vm *vm);
 
+/* A data access the executor made (x86_env.watch): stop after this
+ * instruction if it touches a watched range. */
+void vm_debug_access(struct vm *vm, uint32_t lin, unsigned len, bool write);
+
 /* Recompute debug.active after changing breakpoints, steps or stop_exit. */
 void vm_debug_update(struct vm *vm);
+
+/* True while the user steps with interrupts masked (debug.steps > 0 and not
+ * step_irqs): engines then inject no interrupt and hold virtual time still,
+ * so that `step` runs the next instruction, not the timer's handler. */
+static inline bool vm_debug_masks_irqs(const struct vm *vm)
+{
+    // A halted CPU waits for an interrupt: masking it would never end the step.
+    return vm->debug.active && vm->debug.steps > 0 && !vm->debug.step_irqs && !vm->cpu.halted;
+}
 
 #endif

@@ -475,3 +475,11 @@ struct vmcs_intr_info vmcs_intr_info_decode(uint32_t info)
         .valid          = info >> 31 & 1,
     };
 }
+
+void vmcs_set_controls(struct vmcs *v, uint32_t pin_based, uint32_t cpu_based)
+{
+    vmcs_set_available(v, PIN_BASED_VM_EXEC_CONTROL, true);
+    vmcs_set_available(v, CPU_BASED_VM_EXEC_CONTROL, true);
+    vmwrite(v, PIN_BASED_VM_EXEC_CONTROL, pin_based);
+    vmwrite(v, CPU_BASED_VM_EXEC_CONTROL, cpu_based);
+}

@@ -267,6 +267,11 @@ void vmcs_print(const struct vmcs *v, int group, FILE *out);
 #define SECONDARY_EXEC_DESC_TABLE_EXITING (1u << 2) /* LGDT, SGDT, ... exit */
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST (1u << 7)
 
+/* An engine's execution controls: the exits a VT-x VMM would ask for to
+ * see what the engine sees (pin-based and primary processor-based; the
+ * other control fields stay 0). Makes both fields available. */
+void vmcs_set_controls(struct vmcs *v, uint32_t pin_based, uint32_t cpu_based);
+
 /* GUEST_ACTIVITY_STATE values and GUEST_INTERRUPTIBILITY_INFO bits (24.4.2). */
 #define GUEST_ACTIVITY_ACTIVE           0
 #define GUEST_ACTIVITY_HLT              1

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mon_closest(line, names, sizeof names / sizeof names[0]);
     char *argv[16];
     int n = mon_split(line, argv, 16);
-    if (n < 0 || n > 16)
+    if (n < -1 || n > 16)               // -1: more than 16 words, refused whole
         bug("mon_split returned more words than it may");
     for (int i = 0; i < n; i++)
         if (argv[i] < line || argv[i] > line + size)

@@ -123,6 +123,38 @@ static void test_commands(void **state)
 {
     static struct gdb_cmd c;
     (void)state;
+    gdb_parse("qXfer:features:read:target.xml:0,ffb", &c);
+    assert_int_equal(c.kind, GDB_CMD_XFER_FEATURES);
+    assert_string_equal(c.annex, "target.xml");
+    assert_int_equal(c.addr, 0);
+    assert_int_equal(c.len, 0xffb);
+    gdb_parse("qXfer:features:read:target.xml:0", &c);
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    gdb_parse("qXfer:features:read::0,10", &c);
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    gdb_parse("qRcmd,696e666f206d656d", &c);           // "info mem"
+    assert_int_equal(c.kind, GDB_CMD_RCMD);
+    assert_string_equal((const char *)c.data, "info mem");
+    gdb_parse("qRcmd,696", &c);                         // odd digits
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    gdb_parse("qRcmd,6900", &c);                        // a NUL inside
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    static char big[8 + 2 * (GDB_MAX_DATA + 1) + 1];    // qRcmd at and past the limit
+    strcpy(big, "qRcmd,");
+    memset(big + 6, '6', 2 * GDB_MAX_DATA);
+    big[6 + 2 * GDB_MAX_DATA] = 0;
+    gdb_parse(big, &c);
+    assert_int_equal(c.kind, GDB_CMD_RCMD);
+    assert_int_equal(c.ndata, GDB_MAX_DATA);
+    assert_int_equal(c.data[GDB_MAX_DATA], 0);
+    memset(big + 6, '6', 2 * (GDB_MAX_DATA + 1));
+    big[6 + 2 * (GDB_MAX_DATA + 1)] = 0;
+    gdb_parse(big, &c);
+    assert_int_equal(c.kind, GDB_CMD_MALFORMED);
+    gdb_parse("Z2,c0100000,4", &c);                     // a write watchpoint
+    assert_int_equal(c.kind, GDB_CMD_INSERT_BREAK);
+    assert_int_equal(c.break_type, 2);
+    assert_int_equal(c.len, 4);
     gdb_parse("qSupported:multiprocess+;swbreak+", &c);
     assert_int_equal(c.kind, GDB_CMD_QSUPPORTED);
     gdb_parse("?", &c);

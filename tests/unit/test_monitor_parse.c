@@ -133,6 +133,11 @@ static void test_xfmt(void **state)
     assert_non_null(strstr(err, "range too large"));
     assert_int_equal(mon_parse_xfmt("99999999999x", &f, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "range too large"));
+    // A count too large for any unit size says so, not a wrapped byte count.
+    assert_int_equal(mon_parse_xfmt("99999999999999999999x", &f, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "a count of 99999999999999999999;"));
+    assert_null(strstr(err, "4000004"));
+    assert_int_equal(mon_parse_xfmt("5000b", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("300i", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("0x", &f, err, sizeof(err)), -1);
     assert_int_equal(mon_parse_xfmt("4q", &f, err, sizeof(err)), -1);
@@ -149,6 +154,22 @@ static void test_split(void **state)
     assert_string_equal(argv[3], "8");
     char empty[] = "   ";
     assert_int_equal(mon_split(empty, argv, 8), 0);
+    // More words than room: refused whole, never cut short.
+    char many[] = "pt 0x1000 + 1 + 1 + 1 + 1";
+    assert_int_equal(mon_split(many, argv, 8), -1);
+    char exact[] = "a b c d e f g h";
+    assert_int_equal(mon_split(exact, argv, 8), 8);
+}
+
+static void test_join(void **state)
+{
+    (void)state;
+    char *words[] = { "break", "exec", "+", "4" };
+    char buf[16];
+    assert_string_equal(mon_join(4, words, 1, buf, sizeof(buf)), "exec + 4");
+    assert_string_equal(mon_join(1, words, 1, buf, sizeof(buf)), "");
+    char small[8];                      // "exec + 4" needs 9 bytes
+    assert_null(mon_join(4, words, 1, small, sizeof(small)));
 }
 
 static void test_command_lookup(void **state)
@@ -203,6 +224,40 @@ static void test_kernel_symbols(void **state)
     assert_non_null(strstr(err, "not a 32-bit ELF"));
 }
 
+/* symbols add: a user program beside the kernel, FILE:name, and a .text
+ * placed elsewhere moves every symbol by the same distance. */
+static void test_added_symbols(void **state)
+{
+    struct mon_symbols k = { 0 };
+    uint32_t a, b, off;
+    size_t added;
+    const char *file;
+    (void)state;
+    if (mon_symbols_load(&k, "build/guest-os/kernel.elf", err, sizeof(err)) < 0 ||
+        mon_symbols_add_file(&k, "build/guest-os/user/compute", NULL, &added, err,
+                             sizeof(err)) < 0)
+        skip();                         // the guest is built by `make`, not by this test
+    assert_true(added > 0);
+    assert_true(mon_symbol_addr(&k, "compute:main", &a));
+    assert_true(a >= 0x400000 && a < 0x500000);
+    assert_true(mon_symbol_addr(&k, "exec", &b));           // both have exec: the kernel's
+    assert_true(b >= 0xc0000000);
+    assert_true(mon_symbol_addr(&k, "compute:exec", &b));   // unless asked for the program's
+    assert_true(b < 0xc0000000);
+    assert_false(mon_symbol_addr(&k, "nosuch:main", &b));
+    assert_string_equal(mon_symbol_at_file(&k, a, &off, &file), "main");
+    assert_string_equal(file, "compute");
+    uint32_t text = 0x800000;           // .text placed elsewhere: everything moves
+    assert_int_equal(mon_symbols_add_file(&k, "build/guest-os/user/compute", &text, &added, err,
+                                          sizeof(err)), 0);
+    assert_true(k.nfiles == 3);
+    // User programs are linked with .text at 0x400000 (guest-os/user).
+    assert_string_equal(mon_symbol_at_file(&k, a + 0x400000, &off, &file), "main");
+    assert_int_equal(off, 0);
+    mon_symbols_free(&k);
+    assert_int_equal(mon_symbols_add_file(&k, "Makefile", NULL, &added, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,9 +266,11 @@ int main(void)
         cmocka_unit_test(test_symbols),
         cmocka_unit_test(test_xfmt),
         cmocka_unit_test(test_split),
+        cmocka_unit_test(test_join),
         cmocka_unit_test(test_command_lookup),
         cmocka_unit_test(test_closest),
         cmocka_unit_test(test_kernel_symbols),
+        cmocka_unit_test(test_added_symbols),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

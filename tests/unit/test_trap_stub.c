@@ -51,7 +51,7 @@ static int setup(void **state)
     if (trap_stub_start(&f.stub, f.ram_fd, RAM_SIZE, trap_host_min_addr(), 1000, err,
                         sizeof(err)) < 0)
         fail_msg("%s", err);
-    assert_int_equal(trap_stub_queue(&f.stub, TRAP_OP_MAP, CODE_GVA, 0, true), 0);
+    assert_int_equal(trap_stub_queue(&f.stub, TRAP_OP_MAP, CODE_GVA, 0, TRAP_PROT_WRITE), 0);
     *state = &f;
     return 0;
 }
@@ -135,7 +135,7 @@ static void test_page_fault_then_mapping(void **state)
     assert_int_equal(f->exit.trapno, 14);
     assert_int_equal(f->exit.fault_addr, DATA_GVA + 8);
     // Map it (RAM page 1) and run the store again: it lands in guest RAM.
-    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_MAP, DATA_GVA, 0x1000, true), 0);
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_MAP, DATA_GVA, 0x1000, TRAP_PROT_WRITE), 0);
     struct trap_regs r = { .eip = CODE_GVA, .eflags = 0x202 };
     memcpy(r.gpr, gpr, sizeof(r.gpr));
     r.gpr[4] = CODE_GVA + 0x800;
@@ -145,11 +145,11 @@ static void test_page_fault_then_mapping(void **state)
     memcpy(&v, f->ram + 0x1008, 4);
     assert_int_equal(v, 0xCAFEF00D);
     // Read-only now: the same store faults again, a write (error code bit 1).
-    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_PROTECT, DATA_GVA, 0, false), 0);
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_PROTECT, DATA_GVA, 0, 0), 0);
     assert_int_equal(rerun(f, r), TRAP_STUB_EXIT);
     assert_int_equal(f->exit.trapno, 14);
     assert_true(f->exit.error_code & 2);
-    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_UNMAP_ALL, 0, 0, false), 0);
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_UNMAP_ALL, 0, 0, 0), 0);
 }
 
 static void test_a_spinning_guest_is_interrupted(void **state)

@@ -79,6 +79,9 @@ struct trap {
     uint64_t        selector_repairs;
     uint64_t        segment_steps;      /* instructions run emulated for non-flat segments */
     bool            stepping;           /* this entry runs one instruction under our TF */
+    uint32_t        break_pages[VM_MAX_BREAKPOINTS];  /* pages without PROT_EXEC (chapter 7) */
+    unsigned        nbreak_pages;
+    bool            break_fetch;        /* the last exit was a fetch from one of them */
     bool            window;             /* ... to open the interrupt window (see below) */
 };
 
@@ -463,6 +466,8 @@ static void back_up_over_trap(struct vm *vm, unsigned vector)
         vm->cpu.eip = eip - 1;          // int3 (0xCC) or into (0xCE)
 }
 
+static bool break_page_fetch(struct vm *vm);
+
 static int handle_exit(struct vm *vm)
 {
     struct trap *t = state_of(vm);
@@ -492,6 +497,8 @@ static int handle_exit(struct vm *vm)
         vm_debug_retired(vm);
         return -1;
     }
+    if (break_page_fetch(vm))
+        return -1;
     /* BEGIN SOLUTION(lab=2) */
     switch (e->trapno) {
     case X86_PF:
@@ -609,19 +616,70 @@ static bool wait_while_halted(struct vm *vm)
 }
 
 /*
- * The monitor's single-stepping (chapter 7). A process has no debug
- * registers of its own and breakpoints must not patch guest memory, so
- * while breakpoints or steps are set every native entry runs one
- * instruction with the trap flag set, and the host's SIGTRAP (#DB) brings
- * us back after it: slow, but exact. The guest's own TF is kept aside.
+ * The monitor's breakpoints and steps (chapter 7). A process has no debug
+ * registers of its own and breakpoints must not patch guest memory, so an
+ * entry that must stop after one instruction runs with the trap flag set,
+ * and the host's SIGTRAP (#DB) brings us back after it; the guest's own TF
+ * is kept aside. Stepping everything would be exact but slow (a timer tick
+ * alone costs a thousand steps), so only the pages that hold a breakpoint
+ * are stepped: they are mapped without PROT_EXEC (trap-host.c), the
+ * guest's first fetch from one faults (break_fetch), and from then on it
+ * steps until EIP leaves those pages. Elsewhere the guest runs natively.
  */
+static void sync_break_pages(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    uint32_t pages[VM_MAX_BREAKPOINTS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < vm->debug.nbreaks; i++) {
+        uint32_t p = (vm->cpu.seg[X86_CS].base + vm->debug.breaks[i]) & ~0xFFFu;
+        bool seen = false;
+        for (unsigned k = 0; k < n; k++)
+            seen |= pages[k] == p;
+        if (!seen)
+            pages[n++] = p;
+    }
+    if (n == t->nbreak_pages && memcmp(pages, t->break_pages, n * sizeof(pages[0])) == 0)
+        return;
+    // Drop the old and the new pages from the shadow: the next access maps
+    // them again, with or without PROT_EXEC as the new list says.
+    trap_host_set_break_pages(pages, n);
+    for (unsigned i = 0; i < t->nbreak_pages; i++)
+        shadow_invlpg(&t->shadow, t->break_pages[i]);
+    for (unsigned i = 0; i < n; i++)
+        shadow_invlpg(&t->shadow, pages[i]);
+    memcpy(t->break_pages, pages, n * sizeof(pages[0]));
+    t->nbreak_pages = n;
+}
+
 static void debug_entry(struct vm *vm, struct trap_regs *regs)
 {
     struct trap *t = state_of(vm);
-    t->stepping = vm->debug.active && (vm->debug.nbreaks > 0 || vm->debug.steps > 0) &&
+    bool on_break_page = vm->debug.nbreaks > 0 &&
+        (t->break_fetch || trap_host_break_page(vm->cpu.seg[X86_CS].base + vm->cpu.eip));
+    t->stepping = vm->debug.active && (vm->debug.steps > 0 || on_break_page) &&
                   !(vm->cpu.eflags & X86_FLAG_TF);
+    t->break_fetch = false;
+    // Executable only while we step there (or the guest's own TF does).
+    trap_host_break_exec(t->stepping || on_break_page);
     if (t->stepping)
         regs->eflags |= X86_FLAG_TF;
+}
+
+/* A fetch from a breakpoint page (a #PF with the I/D bit set on a page we
+ * took PROT_EXEC from): not the guest's fault; step from here on. */
+static bool break_page_fetch(struct vm *vm)
+{
+    struct trap *t = state_of(vm);
+    // A protection fault (P) on a fetch (I/D): a not-present fault is the
+    // shadow's business, a fault while the page is executable the guest's.
+    if (t->exit.trapno != X86_PF || (t->exit.error_code & 0x11) != 0x11 ||
+        !trap_host_break_page_noexec(t->exit.fault_addr))
+        return false;
+    t->break_fetch = true;
+    vmcs_exception_exit(vm, X86_PF, true, t->exit.error_code, t->exit.fault_addr,
+                        exit_stats_now_ns());
+    return true;
 }
 
 static void debug_exit(struct vm *vm)
@@ -721,7 +779,12 @@ static enum vm_stop trap_run(struct vm *vm)
     // Guest time goes on from where it stopped: after a pause in the
     // monitor, or from another engine's clock after `engine trap`.
     t->clock_start = exit_stats_now_ns() - vm->now_ns;
+    sync_break_pages(vm);               // breakpoints change only while we are stopped
     for (;;) {
+        // `step` holds virtual time still and masks interrupts (chapter 7).
+        bool masked = vm_debug_masks_irqs(vm);
+        if (masked)
+            t->clock_start = exit_stats_now_ns() - vm->now_ns;
         vm->now_ns = now_ns(t);
         vm_timers_update(vm, vm->now_ns);
         if (vm->debug_exit.requested)
@@ -730,7 +793,7 @@ static enum vm_stop trap_run(struct vm *vm)
             return VM_STOP_QUIT;
         if (exit_stats_now_ns() > deadline)
             return VM_STOP_TIMEOUT;
-        int stop = maybe_interrupt(vm);
+        int stop = masked ? -1 : maybe_interrupt(vm);
         if (stop >= 0)
             return (enum vm_stop)stop;
         if (vm->debug.active && vm_debug_stop_here(vm, vm->cpu.eip))
@@ -846,6 +909,12 @@ static int trap_init(struct vm *vm)
     // it: cpuid in the guest's process raises #GP instead, and we answer
     // with the virtual CPU's values (chapter 3, "The x86 holes").
     t->cpuid_faulting = t->stub.ctl->cpuid_faulting;
+    // The VT-x controls that would give the exits this engine takes (every
+    // privileged instruction traps: mov from CR3 as well as to it).
+    vmcs_set_controls(&vm->vmcs, PIN_BASED_EXT_INTR_MASK,
+                      CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+                      CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
+                      CPU_BASED_UNCOND_IO_EXITING);
     return 0;
 }
 
@@ -892,6 +961,7 @@ static void trap_destroy(struct vm *vm)
     if (!t)
         return;
     trap_stub_stop(&t->stub);           // the guest's process and its mappings go with it
+    trap_host_set_break_pages(NULL, 0);
     shadow_destroy(&t->shadow);
     free(t);
     vm->engine_state = NULL;

@@ -194,7 +194,7 @@ void trap_stub_stop(struct trap_stub *s)
 }
 
 int trap_stub_queue(struct trap_stub *s, enum trap_stub_op_kind kind, uint32_t gva, uint32_t gpa,
-                    bool writable)
+                    uint32_t prot)
 {
     if (!s->pid)
         return -1;
@@ -208,7 +208,7 @@ int trap_stub_queue(struct trap_stub *s, enum trap_stub_op_kind kind, uint32_t g
         if (wait_turn(s, UINT64_MAX, &timed_out, why, sizeof(why)) < 0)
             return -1;
     }
-    s->ctl->ops[s->nops++] = (struct trap_stub_op){ kind, gva, gpa, writable };
+    s->ctl->ops[s->nops++] = (struct trap_stub_op){ kind, gva, gpa, prot };
     return 0;
 }
 

@@ -210,7 +210,9 @@ static void run_ops(void)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t kind = ctl->ops[i].kind, gva = ctl->ops[i].gva & ~0xFFFu;
         uint32_t gpa = ctl->ops[i].gpa & ~0xFFFu;
-        int prot = PROT_READ | PROT_EXEC | (ctl->ops[i].writable ? PROT_WRITE : 0);
+        uint32_t want = ctl->ops[i].prot;
+        int prot = PROT_READ | ((want & TRAP_PROT_NOEXEC) ? 0 : PROT_EXEC) |
+                   ((want & TRAP_PROT_WRITE) ? PROT_WRITE : 0);
         long r = 0;
         if (kind != TRAP_OP_UNMAP_ALL && gva < min_addr)
             r = -22;                    // EINVAL: Linux keeps the lowest pages

@@ -33,8 +33,14 @@ enum trap_stub_op_kind {
     TRAP_OP_UNMAP_ALL,                  /* the whole window inaccessible */
 };
 
+/* What a MAP or PROTECT op's page allows besides reading. Pages are
+   executable unless NOEXEC: i386 without PAE has no NX bit; only the
+   debugger's breakpoint pages lose it (chapter 7). */
+#define TRAP_PROT_WRITE  1u
+#define TRAP_PROT_NOEXEC 2u
+
 struct trap_stub_op {
-    uint32_t kind, gva, gpa, writable;
+    uint32_t kind, gva, gpa, prot;      /* prot: TRAP_PROT_* bits */
 };
 
 /* Why the guest stopped running: what the stub's signal handler saw. */

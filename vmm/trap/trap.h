@@ -55,9 +55,10 @@ enum trap_stub_status {
 int  trap_stub_start(struct trap_stub *s, int ram_fd, uint64_t ram_size, uint32_t min_addr,
                      unsigned tick_us, char *err, size_t errlen);
 void trap_stub_stop(struct trap_stub *s);
-/* Queue one change of the shadow for the stub's next turn. 0, or -1 (gone). */
+/* Queue one change of the shadow for the stub's next turn; prot holds
+ * TRAP_PROT_* bits. 0, or -1 (gone). */
 int  trap_stub_queue(struct trap_stub *s, enum trap_stub_op_kind kind, uint32_t gva,
-                     uint32_t gpa, bool writable);
+                     uint32_t gpa, uint32_t prot);
 /* Enter the guest with regs and the selectors cs and ss (DS = ES = ss), and
  * wait for the exit until deadline_ns (exit_stats_now_ns() clock). */
 enum trap_stub_status trap_stub_run(struct trap_stub *s, const struct trap_regs *regs,
@@ -69,5 +70,18 @@ enum trap_stub_status trap_stub_run(struct trap_stub *s, const struct trap_regs 
 uint32_t trap_host_min_addr(void);
 /* The shadow's host operations, queued for the stub s. */
 void trap_host_ops_for(struct trap_stub *s, uint64_t ram_size, struct shadow_host_ops *ops);
+
+/* Breakpoint pages (chapter 7): the pages listed are mapped without
+ * PROT_EXEC from now on (the caller has the shadow drop them first, so
+ * that they are mapped anew); a fetch from one is a #PF with the I/D bit.
+ * break_exec(true) makes them executable while the engine single-steps
+ * there (queued for the stub's next turn); 0, or -1 if the stub is gone. */
+#define TRAP_MAX_BREAK_PAGES 16
+void trap_host_set_break_pages(const uint32_t *pages, unsigned n);
+bool trap_host_break_page(uint32_t gva);
+/* A breakpoint page that is mapped and not executable now: a fetch fault
+ * there is ours, not the guest's. */
+bool trap_host_break_page_noexec(uint32_t gva);
+int  trap_host_break_exec(bool exec);
 
 #endif

@@ -138,6 +138,9 @@ struct x86_env {
     /* invlpg: drop the translation of one page. */
     void     (*invlpg)(void *ctx, uint32_t lin);
     uint64_t (*rdtsc)(void *ctx);
+    /* Optional (NULL: none): a data access of len bytes at lin retired
+     * its memory part - the debugger's watchpoints (chapter 7). */
+    void     (*watch)(void *ctx, uint32_t lin, unsigned len, bool write);
 };
 
 /* What x86_step reports back to the engine's loop. */

@@ -84,6 +84,8 @@ static int access_linear(struct x86_cpu *cpu, const struct x86_env *env, uint32_
         uint8_t *p = translate(cpu, env, lin, kind, &f, &err);
         if (err)
             return err;
+        if (env->watch)                 /* a debugger watches some memory */
+            env->watch(env->ctx, lin, len, write);
         if (!p)
             mmio_access(env, f.gpa, buf, len, write);
         else if (write)
