@@ -152,6 +152,28 @@ static void test_page_fault_then_mapping(void **state)
     assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_UNMAP_ALL, 0, 0, 0), 0);
 }
 
+/* A page mapped TRAP_PROT_NOEXEC (a debugger's breakpoint page, chapter 7):
+   a jump there faults as a fetch (#PF, error code I/D and P); protected
+   executable again, the same code runs. */
+static void test_a_noexec_page_faults_on_fetch(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t code[] = { 0xFF, 0xE3 };                  // jmp *%rbx
+    static const uint8_t there[] = { 0x0F, 0x0B };                 // ud2
+    const uint32_t gpr[8] = { 0, 0, 0, DATA_GVA };
+    memcpy(f->ram + 0x1000, there, sizeof(there));
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_MAP, DATA_GVA, 0x1000, TRAP_PROT_NOEXEC), 0);
+    assert_int_equal(run_to_exit(f, code, sizeof(code), gpr), TRAP_STUB_EXIT);
+    assert_int_equal(f->exit.trapno, 14);
+    assert_int_equal(f->exit.fault_addr, DATA_GVA);
+    assert_int_equal(f->exit.error_code & 0x11, 0x11);             // a fetch, from a present page
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_PROTECT, DATA_GVA, 0, 0), 0);
+    assert_int_equal(run_to_exit(f, code, sizeof(code), gpr), TRAP_STUB_EXIT);
+    assert_int_equal(f->exit.signal, SIGILL);
+    assert_int_equal(f->exit.rip, DATA_GVA);
+    assert_int_equal(trap_stub_queue(&f->stub, TRAP_OP_UNMAP_ALL, 0, 0, 0), 0);
+}
+
 static void test_a_spinning_guest_is_interrupted(void **state)
 {
     struct fixture *f = *state;
@@ -330,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ud2_exits_with_the_registers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_fault_then_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_noexec_page_faults_on_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_spinning_guest_is_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_upper_registers_hold_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_syscall_is_refused, setup, teardown),
