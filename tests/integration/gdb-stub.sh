@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v gdb >/dev/null; then
+    plan 1
     skip "gdb stub" "gdb is not installed"
     exit 0
 fi
@@ -72,6 +73,8 @@ check_gdb() {
 # The trap engine needs a host that runs 32-bit code natively
 # (trap_unsupported says why not); skip its checks there.
 trap_why=$(trap_unsupported)
+# 36 checks, and 17 more on the trap engine (one SKIP where it cannot run).
+plan $((36 + $([ -n "$trap_why" ] && echo 1 || echo 17)))
 
 check_gdb interp exec
 if [ -z "$trap_why" ]; then check_gdb trap kmain

@@ -4,6 +4,14 @@
 # and Ctrl-A c on a real terminal (tmux). gdb-stub.sh tests the gdb stub.
 source "$(dirname "$0")/lib.sh"
 
+# The trap engine needs a host that runs 32-bit code natively; where it
+# cannot (trap_unsupported says why), the trap checks here are skipped.
+TRAP_WHY=$(trap_unsupported)
+if [ -n "$TRAP_WHY" ]; then TRAP_OK=; else TRAP_OK=1; fi
+# 67 checks; 25 on the trap engine (2 SKIPs where it cannot run); 8 in a
+# terminal (1 SKIP without tmux).
+plan $((67 + $([ -n "$TRAP_OK" ] && echo 25 || echo 2) + $(command -v tmux >/dev/null && echo 8 || echo 1)))
+
 # session ENGINE CMDLINE COMMANDS...: a --monitor run with the commands
 # on stdin, one per line; transcript in $WORK/out.
 session() {
@@ -57,10 +65,6 @@ check_session() {
 
 check_session interp exec
 
-# The trap engine needs a host that runs 32-bit code natively; where it
-# cannot (trap_unsupported says why), the trap checks here are skipped.
-TRAP_WHY=$(trap_unsupported)
-if [ -n "$TRAP_WHY" ]; then TRAP_OK=; else TRAP_OK=1; fi
 trap_or_skip() {    # trap_or_skip NAME: true if the trap checks can run
     [ -n "$TRAP_OK" ] && return 0
     skip "$1" "$TRAP_WHY"
