@@ -13,6 +13,7 @@
 #     NAME  FILE  TEST[,TEST...]  SED-EXPRESSION
 source "$(dirname "$0")/lib.sh"
 ROOT=$PWD
+export RESULTS=$ROOT/tests/labs/lab6-results.json     # lab 6's report: as in labs.sh
 T=$WORK/tree                            # the scratch tree, reused by every mutant
 
 # in_labs CONF: is this lab among $LABS (all labs when LABS is empty)?

@@ -6,6 +6,8 @@
 #             with its unit (or n/a where an engine was not timed)
 #   engines   the table has a column for every engine that build/bench/
 #             results.json (make bench or bench-quick) timed on this host
+#             ($RESULTS names another: labs.sh proves the reference report
+#             against tests/labs/lab6-results.json, the run it was written from)
 #   sections  sections 1-5 each answered in at least 60 words, no placeholder
 #   model     section 4 gives walk references for native, shadow and nested
 #   anchors   section 5 names the published work it compares with
