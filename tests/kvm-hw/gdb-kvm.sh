@@ -5,6 +5,7 @@
 # machine of scripts/nested-kvm carries no gdb; gdb-stub.sh drives gdb.)
 # Needs hardware-assisted KVM: tests/integration/kvm-hw.sh runs it.
 source tests/integration/lib.sh
+plan 4
 label="gdb stub on kvm"
 
 # packet PAYLOAD: $PAYLOAD#checksum

@@ -3,6 +3,7 @@
 # excluded. tests/integration/kvm-hw.sh runs it directly or in the nested
 # machine of scripts/nested-kvm; labs.sh proves the rest of the labs.
 source tests/integration/lib.sh
+plan $(( $(awk '!/^#/ && NF' labs/lab4-*/tests.conf | wc -l) + 1 ))     # each test, then the score
 
 GRADE_TIMEOUT_SCALE=${GRADE_TIMEOUT_SCALE:-3} labs/grade.sh 4 >"$WORK/grade" 2>&1
 while read -r line; do

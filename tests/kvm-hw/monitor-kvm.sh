@@ -5,6 +5,7 @@
 # Needs hardware-assisted KVM: tests/integration/kvm-hw.sh runs it directly
 # or in the nested machine of scripts/nested-kvm.
 source tests/integration/lib.sh
+plan 6
 
 printf '%s\n' exits cont "vmcs VM_EXIT_REASON" "vmcs GUEST_RIP" regs \
     "vmcs GUEST_CR3" sregs exits >"$WORK/in"
