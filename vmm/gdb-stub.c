@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
+#include "vmm/exit-stats.h"
 #include "vmm/gdb-packet.h"
 #include "vmm/monitor.h"
 
@@ -476,15 +477,24 @@ static int dispatch(struct stub *s, struct gdb_cmd *c)
 }
 
 /* Wait for gdb to connect. On a terminal (raw mode) Ctrl-C, Ctrl-D and
- * Ctrl-A x give up waiting. Returns the connection, or -1 (quit). */
-static int wait_for_gdb(int listen_fd)
+ * Ctrl-A x give up waiting, and --timeout bounds the wait (deadline_ns on
+ * exit_stats_now_ns()'s clock, 0 for none). Returns the connection, -1
+ * (quit) or -2 (the deadline passed). */
+static int wait_for_gdb(int listen_fd, uint64_t deadline_ns)
 {
     bool tty = isatty(STDIN_FILENO);
     bool escape = false;
     for (;;) {
         struct pollfd p[2] = { { .fd = listen_fd, .events = POLLIN },
                                { .fd = STDIN_FILENO, .events = POLLIN } };
-        if (poll(p, tty ? 2 : 1, -1) < 0 && errno != EINTR)
+        int wait_ms = -1;
+        if (deadline_ns) {
+            uint64_t now = exit_stats_now_ns();
+            if (now >= deadline_ns)
+                return -2;
+            wait_ms = (int)((deadline_ns - now + 999999) / 1000000);
+        }
+        if (poll(p, tty ? 2 : 1, wait_ms) < 0 && errno != EINTR)
             return -1;
         if (p[0].revents & POLLIN) {
             int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -521,7 +531,11 @@ int gdb_serve(struct mon *m, int listen_fd)
     getsockname(listen_fd, (struct sockaddr *)&a, &alen);
     console_printf("vmm: waiting for gdb on 127.0.0.1:%d (in gdb: target remote :%d)\n",
                    ntohs(a.sin_port), ntohs(a.sin_port));
-    int fd = wait_for_gdb(listen_fd);
+    double timeout_s = m->vm->config.timeout_s;
+    int fd = wait_for_gdb(listen_fd, timeout_s > 0 ? exit_stats_now_ns() +
+                                         (uint64_t)(timeout_s * 1e9) : 0);
+    if (fd == -2)
+        return GDB_TIMEOUT;
     if (fd < 0)
         return GDB_QUIT;
     int one = 1;

@@ -124,7 +124,7 @@ bool mon_resume(struct mon *m)
         int r = gdb_serve(m, m->gdb_listen_fd);
         if (r != GDB_DETACHED && !m->finished) {
             m->finished = true;
-            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : r == GDB_TIMEOUT ? VM_STOP_TIMEOUT : VM_STOP_DEBUG;
         }
         if (m->finished)
             return false;
@@ -479,7 +479,7 @@ enum vm_stop mon_run(struct vm *vm)
         int r = gdb_serve(m, m->gdb_listen_fd);
         if (!m->finished && r != GDB_DETACHED) {
             m->finished = true;
-            m->final = r == GDB_QUIT ? VM_STOP_QUIT : VM_STOP_DEBUG;
+            m->final = r == GDB_QUIT ? VM_STOP_QUIT : r == GDB_TIMEOUT ? VM_STOP_TIMEOUT : VM_STOP_DEBUG;
         }
     }
     enum vm_stop result = run_with_console(m);

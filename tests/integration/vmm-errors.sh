@@ -18,9 +18,9 @@ expect_vmm() {
     fi
 }
 
-# 44 checks, 8 on the trap engine (3 where it cannot run), and one more
+# 45 checks, 8 on the trap engine (3 where it cannot run), and one more
 # where this host has no /dev/kvm.
-plan $((44 + $([ -n "$(trap_unsupported)" ] && echo 3 || echo 8) + $([ -e /dev/kvm ] && echo 0 || echo 1)))
+plan $((45 + $([ -n "$(trap_unsupported)" ] && echo 3 || echo 8) + $([ -e /dev/kvm ] && echo 0 || echo 1)))
 
 head -c 100 "$KERNEL" >"$WORK/truncated.elf"
 head -c 4096 /dev/urandom >"$WORK/random.bin"
@@ -56,6 +56,9 @@ expect_vmm "--cmdline too long for the boot information: status 120" 120 \
     "--cmdline: 'aaaa.*longer than 4096 bytes" -- run --cmdline "$long" "$GUESTS/hello.elf"
 expect_vmm "--cmdline of 4096 bytes still boots" 42 "hello guest" \
     -- run --cmdline "$(head -c 4096 /dev/zero | tr '\0' b)" "$GUESTS/hello.elf"
+port=$((20000 + RANDOM % 20000))
+expect_vmm "--timeout bounds the wait for gdb (--gdb)" 124 "^vmm: timeout: stopped the guest after 1 s" \
+    -- run --gdb "$port" --timeout 1 "$GUESTS/hello.elf"
 mkfifo "$WORK/disk.fifo"
 expect_vmm "--disk a FIFO: refused" 122 "disk.fifo: --disk needs a regular file.*not a FIFO" \
     -- run --disk "$WORK/disk.fifo" "$KERNEL"
